@@ -1,0 +1,19 @@
+from casework.models.audit import AuditEvent
+from casework.models.cases import Case, Household
+from casework.models.organisations import Organisation, User
+from casework.models.records import Assessment, CaseNote, LegalProceeding
+from casework.models.services import Referral, ServiceProvider, ServiceType
+
+__all__ = [
+    "Assessment",
+    "AuditEvent",
+    "Case",
+    "CaseNote",
+    "Household",
+    "LegalProceeding",
+    "Organisation",
+    "Referral",
+    "ServiceProvider",
+    "ServiceType",
+    "User",
+]
