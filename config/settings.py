@@ -5,8 +5,8 @@ parsed by the strict helpers below: a value that cannot be parsed stops start-up
 naming the variable, rather than silently falling back to a default.
 """
 
-from pathlib import Path
 import os
+from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -54,7 +54,7 @@ if not SECRET_KEY:
             "Set DJANGO_DEBUG=true for local development."
         )
     # Development only: a fixed key keeps sessions valid across restarts of `make run`.
-    SECRET_KEY = "insecure-development-key-do-not-use-in-production"
+    SECRET_KEY = "insecure-development-key-do-not-use-in-production"  # noqa: S105
 
 ALLOWED_HOSTS = envlist("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost" if DEBUG else "")
 

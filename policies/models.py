@@ -160,8 +160,9 @@ class LegalFramework(SourcedMixin):
 class Provision(SourcedMixin):
     class Category(models.TextChoices):
         CRIMINALISATION = "criminalisation", _("Criminalisation of joining a foreign terrorist organisation")
-        VOLUNTARY_RETURN_EXEMPTION = "voluntary_return_exemption", _(
-            "Exemption for voluntary return or repentance"
+        VOLUNTARY_RETURN_EXEMPTION = (
+            "voluntary_return_exemption",
+            _("Exemption for voluntary return or repentance"),
         )
         AMNESTY = "amnesty", _("Amnesty")
         PROBATION_MONITORING = "probation_monitoring", _("Probation and monitoring")
@@ -188,11 +189,19 @@ class Provision(SourcedMixin):
     category = models.CharField(_("category"), max_length=40, choices=Category.choices)
     applies_to = MultipleChoiceField(_("applies to"), choices=AppliesTo.choices, blank=True)
     penalty_min_years = models.DecimalField(
-        _("minimum penalty (years)"), max_digits=4, decimal_places=1, null=True, blank=True,
+        _("minimum penalty (years)"),
+        max_digits=4,
+        decimal_places=1,
+        null=True,
+        blank=True,
         validators=[MinValueValidator(0)],
     )
     penalty_max_years = models.DecimalField(
-        _("maximum penalty (years)"), max_digits=4, decimal_places=1, null=True, blank=True,
+        _("maximum penalty (years)"),
+        max_digits=4,
+        decimal_places=1,
+        null=True,
+        blank=True,
         validators=[MinValueValidator(0)],
     )
     summary = models.TextField(_("summary"), blank=True)
@@ -229,7 +238,10 @@ class Programme(SourcedMixin):
         _("start year"), null=True, blank=True, validators=[MinValueValidator(1990), MaxValueValidator(2100)]
     )
     end_year = models.PositiveSmallIntegerField(
-        _("end year"), null=True, blank=True, validators=[MinValueValidator(1990), MaxValueValidator(2100)],
+        _("end year"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1990), MaxValueValidator(2100)],
         help_text=_("Blank while the programme is ongoing."),
     )
     description = models.TextField(_("description"), blank=True)
@@ -259,7 +271,11 @@ class ReportedFigure(models.Model):
         Programme, on_delete=models.CASCADE, related_name="figures", null=True, blank=True
     )
     country = models.ForeignKey(
-        Country, on_delete=models.CASCADE, related_name="figures", null=True, blank=True,
+        Country,
+        on_delete=models.CASCADE,
+        related_name="figures",
+        null=True,
+        blank=True,
         help_text=_("Empty for region-wide figures."),
     )
     label = models.CharField(_("what is counted"), max_length=200)

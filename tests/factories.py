@@ -38,8 +38,15 @@ class CountryFactory(factory.django.DjangoModelFactory):
         django_get_or_create = ("code",)
 
     code = "KZ"
-    name = factory.LazyAttribute(lambda o: {"KZ": "Kazakhstan", "TJ": "Tajikistan", "UZ": "Uzbekistan",
-                                            "KG": "Kyrgyzstan", "TM": "Turkmenistan"}.get(o.code, o.code))
+    name = factory.LazyAttribute(
+        lambda o: {
+            "KZ": "Kazakhstan",
+            "TJ": "Tajikistan",
+            "UZ": "Uzbekistan",
+            "KG": "Kyrgyzstan",
+            "TM": "Turkmenistan",
+        }.get(o.code, o.code)
+    )
     is_central_asian = True
 
 

@@ -13,281 +13,1077 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('auth', '0012_alter_user_first_name_max_length'),
-        ('policies', '0001_initial'),
+        ("auth", "0012_alter_user_first_name_max_length"),
+        ("policies", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ServiceType',
+            name="ServiceType",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(unique=True, verbose_name='code')),
-                ('name', models.CharField(max_length=100, unique=True, verbose_name='name')),
-                ('description', models.TextField(blank=True, verbose_name='description')),
-                ('is_active', models.BooleanField(default=True, verbose_name='active')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.SlugField(unique=True, verbose_name="code")),
+                ("name", models.CharField(max_length=100, unique=True, verbose_name="name")),
+                ("description", models.TextField(blank=True, verbose_name="description")),
+                ("is_active", models.BooleanField(default=True, verbose_name="active")),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='User',
+            name="User",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('password', models.CharField(max_length=128, verbose_name='password')),
-                ('last_login', models.DateTimeField(blank=True, null=True, verbose_name='last login')),
-                ('is_superuser', models.BooleanField(default=False, help_text='Designates that this user has all permissions without explicitly assigning them.', verbose_name='superuser status')),
-                ('username', models.CharField(error_messages={'unique': 'A user with that username already exists.'}, help_text='Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only.', max_length=150, unique=True, validators=[django.contrib.auth.validators.UnicodeUsernameValidator()], verbose_name='username')),
-                ('first_name', models.CharField(blank=True, max_length=150, verbose_name='first name')),
-                ('last_name', models.CharField(blank=True, max_length=150, verbose_name='last name')),
-                ('email', models.EmailField(blank=True, max_length=254, verbose_name='email address')),
-                ('is_staff', models.BooleanField(default=False, help_text='Designates whether the user can log into this admin site.', verbose_name='staff status')),
-                ('is_active', models.BooleanField(default=True, help_text='Designates whether this user should be treated as active. Unselect this instead of deleting accounts.', verbose_name='active')),
-                ('date_joined', models.DateTimeField(default=django.utils.timezone.now, verbose_name='date joined')),
-                ('role', models.CharField(choices=[('system_admin', 'System administrator'), ('org_admin', 'Organisation administrator'), ('supervisor', 'Supervisor'), ('caseworker', 'Caseworker'), ('analyst', 'Analyst'), ('auditor', 'Auditor')], default='caseworker', max_length=20, verbose_name='role')),
-                ('groups', models.ManyToManyField(blank=True, help_text='The groups this user belongs to. A user will get all permissions granted to each of their groups.', related_name='user_set', related_query_name='user', to='auth.group', verbose_name='groups')),
-                ('user_permissions', models.ManyToManyField(blank=True, help_text='Specific permissions for this user.', related_name='user_set', related_query_name='user', to='auth.permission', verbose_name='user permissions')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("password", models.CharField(max_length=128, verbose_name="password")),
+                ("last_login", models.DateTimeField(blank=True, null=True, verbose_name="last login")),
+                (
+                    "is_superuser",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Designates that this user has all permissions without explicitly assigning them.",
+                        verbose_name="superuser status",
+                    ),
+                ),
+                (
+                    "username",
+                    models.CharField(
+                        error_messages={"unique": "A user with that username already exists."},
+                        help_text="Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only.",
+                        max_length=150,
+                        unique=True,
+                        validators=[django.contrib.auth.validators.UnicodeUsernameValidator()],
+                        verbose_name="username",
+                    ),
+                ),
+                ("first_name", models.CharField(blank=True, max_length=150, verbose_name="first name")),
+                ("last_name", models.CharField(blank=True, max_length=150, verbose_name="last name")),
+                ("email", models.EmailField(blank=True, max_length=254, verbose_name="email address")),
+                (
+                    "is_staff",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Designates whether the user can log into this admin site.",
+                        verbose_name="staff status",
+                    ),
+                ),
+                (
+                    "is_active",
+                    models.BooleanField(
+                        default=True,
+                        help_text="Designates whether this user should be treated as active. Unselect this instead of deleting accounts.",
+                        verbose_name="active",
+                    ),
+                ),
+                (
+                    "date_joined",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="date joined"),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("system_admin", "System administrator"),
+                            ("org_admin", "Organisation administrator"),
+                            ("supervisor", "Supervisor"),
+                            ("caseworker", "Caseworker"),
+                            ("analyst", "Analyst"),
+                            ("auditor", "Auditor"),
+                        ],
+                        default="caseworker",
+                        max_length=20,
+                        verbose_name="role",
+                    ),
+                ),
+                (
+                    "groups",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="The groups this user belongs to. A user will get all permissions granted to each of their groups.",
+                        related_name="user_set",
+                        related_query_name="user",
+                        to="auth.group",
+                        verbose_name="groups",
+                    ),
+                ),
+                (
+                    "user_permissions",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="Specific permissions for this user.",
+                        related_name="user_set",
+                        related_query_name="user",
+                        to="auth.permission",
+                        verbose_name="user permissions",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'user',
-                'verbose_name_plural': 'users',
-                'abstract': False,
-                'swappable': 'AUTH_USER_MODEL',
+                "verbose_name": "user",
+                "verbose_name_plural": "users",
+                "abstract": False,
+                "swappable": "AUTH_USER_MODEL",
             },
             managers=[
-                ('objects', django.contrib.auth.models.UserManager()),
+                ("objects", django.contrib.auth.models.UserManager()),
             ],
         ),
         migrations.CreateModel(
-            name='Organisation',
+            name="Organisation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200, unique=True, verbose_name='name')),
-                ('slug', models.SlugField(unique=True, verbose_name='short name')),
-                ('shares_with_analysts', models.BooleanField(default=False, help_text='Analysts see anonymised, aggregated data only of organisations that share.', verbose_name='shares anonymised data with analysts')),
-                ('is_active', models.BooleanField(default=True, verbose_name='active')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created')),
-                ('country', models.ForeignKey(blank=True, help_text='Where the organisation mainly works.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='organisations', to='policies.country')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200, unique=True, verbose_name="name")),
+                ("slug", models.SlugField(unique=True, verbose_name="short name")),
+                (
+                    "shares_with_analysts",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Analysts see anonymised, aggregated data only of organisations that share.",
+                        verbose_name="shares anonymised data with analysts",
+                    ),
+                ),
+                ("is_active", models.BooleanField(default=True, verbose_name="active")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created")),
+                (
+                    "country",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Where the organisation mainly works.",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="organisations",
+                        to="policies.country",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Household',
+            name="Household",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reference', models.CharField(default=casework.models.cases.new_reference, editable=False, max_length=9, unique=True, verbose_name='reference')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created')),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='households', to='casework.organisation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "reference",
+                    models.CharField(
+                        default=casework.models.cases.new_reference,
+                        editable=False,
+                        max_length=9,
+                        unique=True,
+                        verbose_name="reference",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created")),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="households",
+                        to="casework.organisation",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['reference'],
+                "ordering": ["reference"],
             },
         ),
         migrations.CreateModel(
-            name='Case',
+            name="Case",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reference', models.CharField(default=casework.models.cases.new_reference, editable=False, help_text='Generated at random; never typed and unrelated to the person.', max_length=9, unique=True, verbose_name='reference')),
-                ('status', models.CharField(choices=[('intake', 'Intake'), ('active', 'Active'), ('monitoring', 'Monitoring'), ('closed', 'Closed'), ('archived', 'Archived')], default='intake', max_length=20, verbose_name='status')),
-                ('opened_on', models.DateField(default=django.utils.timezone.localdate, verbose_name='opened on')),
-                ('closed_on', models.DateField(blank=True, null=True, verbose_name='closed on')),
-                ('closure_reason', models.CharField(blank=True, choices=[('reintegrated', 'Reintegration goals met'), ('moved', "Moved out of the organisation's area"), ('transferred', 'Transferred to another organisation'), ('lost_contact', 'Lost contact'), ('consent_withdrawn', 'Consent withdrawn'), ('detained', 'Detained or imprisoned'), ('deceased', 'Deceased'), ('other', 'Other')], max_length=30, verbose_name='closure reason')),
-                ('archived_at', models.DateTimeField(blank=True, editable=False, null=True, verbose_name='archived at')),
-                ('sex', models.CharField(choices=[('female', 'Female'), ('male', 'Male')], max_length=10, verbose_name='sex')),
-                ('age_band', models.CharField(choices=[('0-4', '0–4'), ('5-11', '5–11'), ('12-17', '12–17'), ('18-24', '18–24'), ('25-34', '25–34'), ('35-44', '35–44'), ('45-59', '45–59'), ('60+', '60 and over')], help_text='The band at the time of return. Never record the date of birth.', max_length=5, verbose_name='age band at return')),
-                ('return_month', models.DateField(help_text='Stored as the first day of the month; the exact day is not recorded.', verbose_name='month of return')),
-                ('departure_year', models.PositiveSmallIntegerField(blank=True, help_text='Leave empty for someone born in the conflict zone.', null=True, validators=[django.core.validators.MinValueValidator(2000), django.core.validators.MaxValueValidator(2100)], verbose_name='year of departure')),
-                ('conflict_zone', models.CharField(choices=[('syria', 'Syria'), ('iraq', 'Iraq'), ('syria_iraq', 'Syria and Iraq'), ('afghanistan', 'Afghanistan'), ('other', 'Other')], max_length=20, verbose_name='conflict zone')),
-                ('return_pathway', models.CharField(choices=[('programme', 'Through a state or NGO programme'), ('independent', 'Independent return'), ('deportation', 'Deportation'), ('extradition', 'Extradition'), ('unknown', 'Unknown')], max_length=20, verbose_name='return pathway')),
-                ('affiliation', models.CharField(choices=[('group', 'An armed group (named)'), ('none', 'No affiliation'), ('unknown', 'Unknown'), ('not_disclosed', 'Not disclosed')], default='unknown', max_length=20, verbose_name='affiliation')),
-                ('circumstance', models.CharField(choices=[('chose', 'Chose to go'), ('taken_by_family', 'Taken by family'), ('born_in_zone', 'Born in the conflict zone'), ('coerced', 'Coerced or trafficked'), ('unknown', 'Unknown')], default='unknown', max_length=20, verbose_name='circumstance of going')),
-                ('drivers', casework.fields.MultipleChoiceField(blank=True, choices=[('socio_economic', 'Socio-economic hardship'), ('political', 'Political grievance'), ('online_recruitment', 'Online recruitment'), ('labour_migration', 'Recruitment during labour migration'), ('family_ties', 'Family ties'), ('ideology', 'Ideology'), ('identity', 'Identity or belonging'), ('other', 'Other')], help_text='What led to the departure, as far as known.', verbose_name='drivers')),
-                ('vulnerabilities', casework.fields.MultipleChoiceField(blank=True, choices=[('trauma', 'Trauma'), ('disability', 'Disability'), ('chronic_illness', 'Chronic illness'), ('no_documents', 'No civil documents'), ('unaccompanied_child', 'Unaccompanied or separated child'), ('single_headed_household', 'Single-headed household'), ('stigma', 'Stigma in the community'), ('substance_use', 'Substance use'), ('no_income', 'No income')], verbose_name='vulnerabilities')),
-                ('consent_services', models.BooleanField(default=False, verbose_name='consents to services')),
-                ('consent_services_on', models.DateField(blank=True, null=True, verbose_name='consent to services given on')),
-                ('consent_data_sharing', models.BooleanField(default=False, verbose_name='consents to anonymised data sharing')),
-                ('consent_data_sharing_on', models.DateField(blank=True, null=True, verbose_name='consent to data sharing given on')),
-                ('consent_withdrawn_on', models.DateField(blank=True, help_text='When the person withdrew all consent; services and sharing stop from this date.', null=True, verbose_name='consent withdrawn on')),
-                ('household_role', models.CharField(blank=True, choices=[('mother', 'Mother'), ('father', 'Father'), ('child', 'Child'), ('sibling', 'Sibling'), ('grandparent', 'Grandparent'), ('spouse', 'Spouse'), ('other_relative', 'Other relative'), ('carer', 'Carer (not related)')], max_length=20, verbose_name='role in household')),
-                ('version', models.PositiveIntegerField(default=1, editable=False, help_text='Raised on every save, so that a stale edit can be refused.', verbose_name='version')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated')),
-                ('armed_group', models.ForeignKey(blank=True, help_text='Only when the affiliation is a named group.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='cases', to='policies.armedgroup', verbose_name='armed group')),
-                ('assigned_to', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='assigned_cases', to=settings.AUTH_USER_MODEL, verbose_name='assigned caseworker')),
-                ('citizenship', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='citizen_cases', to='policies.country', verbose_name='citizenship')),
-                ('created_by', models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='opened_cases', to=settings.AUTH_USER_MODEL, verbose_name='opened by')),
-                ('programme', models.ForeignKey(blank=True, help_text='Only when the return pathway is a programme.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='cases', to='policies.programme', verbose_name='return programme')),
-                ('residence_country', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='resident_cases', to='policies.country', verbose_name='country of residence')),
-                ('residence_region', models.ForeignKey(blank=True, help_text='The first-level region only. Never record a town, street or address.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='cases', to='policies.region', verbose_name='region of residence')),
-                ('household', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='members', to='casework.household')),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='cases', to='casework.organisation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "reference",
+                    models.CharField(
+                        default=casework.models.cases.new_reference,
+                        editable=False,
+                        help_text="Generated at random; never typed and unrelated to the person.",
+                        max_length=9,
+                        unique=True,
+                        verbose_name="reference",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("intake", "Intake"),
+                            ("active", "Active"),
+                            ("monitoring", "Monitoring"),
+                            ("closed", "Closed"),
+                            ("archived", "Archived"),
+                        ],
+                        default="intake",
+                        max_length=20,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "opened_on",
+                    models.DateField(default=django.utils.timezone.localdate, verbose_name="opened on"),
+                ),
+                ("closed_on", models.DateField(blank=True, null=True, verbose_name="closed on")),
+                (
+                    "closure_reason",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("reintegrated", "Reintegration goals met"),
+                            ("moved", "Moved out of the organisation's area"),
+                            ("transferred", "Transferred to another organisation"),
+                            ("lost_contact", "Lost contact"),
+                            ("consent_withdrawn", "Consent withdrawn"),
+                            ("detained", "Detained or imprisoned"),
+                            ("deceased", "Deceased"),
+                            ("other", "Other"),
+                        ],
+                        max_length=30,
+                        verbose_name="closure reason",
+                    ),
+                ),
+                (
+                    "archived_at",
+                    models.DateTimeField(blank=True, editable=False, null=True, verbose_name="archived at"),
+                ),
+                (
+                    "sex",
+                    models.CharField(
+                        choices=[("female", "Female"), ("male", "Male")], max_length=10, verbose_name="sex"
+                    ),
+                ),
+                (
+                    "age_band",
+                    models.CharField(
+                        choices=[
+                            ("0-4", "0–4"),
+                            ("5-11", "5–11"),
+                            ("12-17", "12–17"),
+                            ("18-24", "18–24"),
+                            ("25-34", "25–34"),
+                            ("35-44", "35–44"),
+                            ("45-59", "45–59"),
+                            ("60+", "60 and over"),
+                        ],
+                        help_text="The band at the time of return. Never record the date of birth.",
+                        max_length=5,
+                        verbose_name="age band at return",
+                    ),
+                ),
+                (
+                    "return_month",
+                    models.DateField(
+                        help_text="Stored as the first day of the month; the exact day is not recorded.",
+                        verbose_name="month of return",
+                    ),
+                ),
+                (
+                    "departure_year",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        help_text="Leave empty for someone born in the conflict zone.",
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(2000),
+                            django.core.validators.MaxValueValidator(2100),
+                        ],
+                        verbose_name="year of departure",
+                    ),
+                ),
+                (
+                    "conflict_zone",
+                    models.CharField(
+                        choices=[
+                            ("syria", "Syria"),
+                            ("iraq", "Iraq"),
+                            ("syria_iraq", "Syria and Iraq"),
+                            ("afghanistan", "Afghanistan"),
+                            ("other", "Other"),
+                        ],
+                        max_length=20,
+                        verbose_name="conflict zone",
+                    ),
+                ),
+                (
+                    "return_pathway",
+                    models.CharField(
+                        choices=[
+                            ("programme", "Through a state or NGO programme"),
+                            ("independent", "Independent return"),
+                            ("deportation", "Deportation"),
+                            ("extradition", "Extradition"),
+                            ("unknown", "Unknown"),
+                        ],
+                        max_length=20,
+                        verbose_name="return pathway",
+                    ),
+                ),
+                (
+                    "affiliation",
+                    models.CharField(
+                        choices=[
+                            ("group", "An armed group (named)"),
+                            ("none", "No affiliation"),
+                            ("unknown", "Unknown"),
+                            ("not_disclosed", "Not disclosed"),
+                        ],
+                        default="unknown",
+                        max_length=20,
+                        verbose_name="affiliation",
+                    ),
+                ),
+                (
+                    "circumstance",
+                    models.CharField(
+                        choices=[
+                            ("chose", "Chose to go"),
+                            ("taken_by_family", "Taken by family"),
+                            ("born_in_zone", "Born in the conflict zone"),
+                            ("coerced", "Coerced or trafficked"),
+                            ("unknown", "Unknown"),
+                        ],
+                        default="unknown",
+                        max_length=20,
+                        verbose_name="circumstance of going",
+                    ),
+                ),
+                (
+                    "drivers",
+                    casework.fields.MultipleChoiceField(
+                        blank=True,
+                        choices=[
+                            ("socio_economic", "Socio-economic hardship"),
+                            ("political", "Political grievance"),
+                            ("online_recruitment", "Online recruitment"),
+                            ("labour_migration", "Recruitment during labour migration"),
+                            ("family_ties", "Family ties"),
+                            ("ideology", "Ideology"),
+                            ("identity", "Identity or belonging"),
+                            ("other", "Other"),
+                        ],
+                        help_text="What led to the departure, as far as known.",
+                        verbose_name="drivers",
+                    ),
+                ),
+                (
+                    "vulnerabilities",
+                    casework.fields.MultipleChoiceField(
+                        blank=True,
+                        choices=[
+                            ("trauma", "Trauma"),
+                            ("disability", "Disability"),
+                            ("chronic_illness", "Chronic illness"),
+                            ("no_documents", "No civil documents"),
+                            ("unaccompanied_child", "Unaccompanied or separated child"),
+                            ("single_headed_household", "Single-headed household"),
+                            ("stigma", "Stigma in the community"),
+                            ("substance_use", "Substance use"),
+                            ("no_income", "No income"),
+                        ],
+                        verbose_name="vulnerabilities",
+                    ),
+                ),
+                ("consent_services", models.BooleanField(default=False, verbose_name="consents to services")),
+                (
+                    "consent_services_on",
+                    models.DateField(blank=True, null=True, verbose_name="consent to services given on"),
+                ),
+                (
+                    "consent_data_sharing",
+                    models.BooleanField(default=False, verbose_name="consents to anonymised data sharing"),
+                ),
+                (
+                    "consent_data_sharing_on",
+                    models.DateField(blank=True, null=True, verbose_name="consent to data sharing given on"),
+                ),
+                (
+                    "consent_withdrawn_on",
+                    models.DateField(
+                        blank=True,
+                        help_text="When the person withdrew all consent; services and sharing stop from this date.",
+                        null=True,
+                        verbose_name="consent withdrawn on",
+                    ),
+                ),
+                (
+                    "household_role",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("mother", "Mother"),
+                            ("father", "Father"),
+                            ("child", "Child"),
+                            ("sibling", "Sibling"),
+                            ("grandparent", "Grandparent"),
+                            ("spouse", "Spouse"),
+                            ("other_relative", "Other relative"),
+                            ("carer", "Carer (not related)"),
+                        ],
+                        max_length=20,
+                        verbose_name="role in household",
+                    ),
+                ),
+                (
+                    "version",
+                    models.PositiveIntegerField(
+                        default=1,
+                        editable=False,
+                        help_text="Raised on every save, so that a stale edit can be refused.",
+                        verbose_name="version",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated")),
+                (
+                    "armed_group",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Only when the affiliation is a named group.",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="cases",
+                        to="policies.armedgroup",
+                        verbose_name="armed group",
+                    ),
+                ),
+                (
+                    "assigned_to",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="assigned_cases",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="assigned caseworker",
+                    ),
+                ),
+                (
+                    "citizenship",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="citizen_cases",
+                        to="policies.country",
+                        verbose_name="citizenship",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="opened_cases",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="opened by",
+                    ),
+                ),
+                (
+                    "programme",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Only when the return pathway is a programme.",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="cases",
+                        to="policies.programme",
+                        verbose_name="return programme",
+                    ),
+                ),
+                (
+                    "residence_country",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="resident_cases",
+                        to="policies.country",
+                        verbose_name="country of residence",
+                    ),
+                ),
+                (
+                    "residence_region",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="The first-level region only. Never record a town, street or address.",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="cases",
+                        to="policies.region",
+                        verbose_name="region of residence",
+                    ),
+                ),
+                (
+                    "household",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="members",
+                        to="casework.household",
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="cases",
+                        to="casework.organisation",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-opened_on', 'reference'],
+                "ordering": ["-opened_on", "reference"],
             },
         ),
         migrations.CreateModel(
-            name='AuditEvent',
+            name="AuditEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('actor_username', models.CharField(blank=True, max_length=150, verbose_name='username')),
-                ('actor_role', models.CharField(blank=True, max_length=20, verbose_name='role')),
-                ('action', models.CharField(db_index=True, max_length=50, verbose_name='action')),
-                ('object_type', models.CharField(blank=True, max_length=50, verbose_name='object type')),
-                ('object_id', models.CharField(blank=True, max_length=64, verbose_name='object id')),
-                ('case_reference', models.CharField(blank=True, db_index=True, max_length=9, verbose_name='case reference')),
-                ('at', models.DateTimeField(auto_now_add=True, db_index=True, verbose_name='time (UTC)')),
-                ('ip_address', models.GenericIPAddressField(blank=True, null=True, verbose_name='IP address')),
-                ('details', models.JSONField(blank=True, default=dict, verbose_name='details')),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('actor_organisation', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='casework.organisation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("actor_username", models.CharField(blank=True, max_length=150, verbose_name="username")),
+                ("actor_role", models.CharField(blank=True, max_length=20, verbose_name="role")),
+                ("action", models.CharField(db_index=True, max_length=50, verbose_name="action")),
+                ("object_type", models.CharField(blank=True, max_length=50, verbose_name="object type")),
+                ("object_id", models.CharField(blank=True, max_length=64, verbose_name="object id")),
+                (
+                    "case_reference",
+                    models.CharField(blank=True, db_index=True, max_length=9, verbose_name="case reference"),
+                ),
+                ("at", models.DateTimeField(auto_now_add=True, db_index=True, verbose_name="time (UTC)")),
+                (
+                    "ip_address",
+                    models.GenericIPAddressField(blank=True, null=True, verbose_name="IP address"),
+                ),
+                ("details", models.JSONField(blank=True, default=dict, verbose_name="details")),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "actor_organisation",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="casework.organisation",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-at', '-id'],
+                "ordering": ["-at", "-id"],
             },
         ),
         migrations.AddField(
-            model_name='user',
-            name='organisation',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='users', to='casework.organisation'),
+            model_name="user",
+            name="organisation",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="users",
+                to="casework.organisation",
+            ),
         ),
         migrations.CreateModel(
-            name='ServiceProvider',
+            name="ServiceProvider",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200, verbose_name='name')),
-                ('is_active', models.BooleanField(default=True, verbose_name='active')),
-                ('country', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='providers', to='policies.country')),
-                ('region', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='providers', to='policies.region')),
-                ('service_types', models.ManyToManyField(related_name='providers', to='casework.servicetype')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200, verbose_name="name")),
+                ("is_active", models.BooleanField(default=True, verbose_name="active")),
+                (
+                    "country",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="providers",
+                        to="policies.country",
+                    ),
+                ),
+                (
+                    "region",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="providers",
+                        to="policies.region",
+                    ),
+                ),
+                (
+                    "service_types",
+                    models.ManyToManyField(related_name="providers", to="casework.servicetype"),
+                ),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Referral',
+            name="Referral",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('planned', 'Planned'), ('referred', 'Referred'), ('accepted', 'Accepted'), ('in_progress', 'In progress'), ('completed', 'Completed'), ('declined', 'Declined'), ('dropped_out', 'Dropped out'), ('cancelled', 'Cancelled')], default='planned', max_length=20, verbose_name='status')),
-                ('referred_on', models.DateField(blank=True, null=True, verbose_name='referred on')),
-                ('accepted_on', models.DateField(blank=True, null=True, verbose_name='accepted on')),
-                ('started_on', models.DateField(blank=True, null=True, verbose_name='service started on')),
-                ('ended_on', models.DateField(blank=True, null=True, verbose_name='ended on')),
-                ('outcome', models.CharField(blank=True, choices=[('goals_met', 'Goals met'), ('partly_met', 'Goals partly met'), ('not_met', 'Goals not met'), ('not_applicable', 'Not applicable')], max_length=20, verbose_name='outcome')),
-                ('outcome_note', models.TextField(blank=True, help_text='Do not record names, ID numbers, phone numbers, addresses or dates of birth.', verbose_name='outcome note')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated')),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='referrals', to='casework.case')),
-                ('created_by', models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('provider', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='referrals', to='casework.serviceprovider')),
-                ('service_type', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='referrals', to='casework.servicetype')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("planned", "Planned"),
+                            ("referred", "Referred"),
+                            ("accepted", "Accepted"),
+                            ("in_progress", "In progress"),
+                            ("completed", "Completed"),
+                            ("declined", "Declined"),
+                            ("dropped_out", "Dropped out"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        default="planned",
+                        max_length=20,
+                        verbose_name="status",
+                    ),
+                ),
+                ("referred_on", models.DateField(blank=True, null=True, verbose_name="referred on")),
+                ("accepted_on", models.DateField(blank=True, null=True, verbose_name="accepted on")),
+                ("started_on", models.DateField(blank=True, null=True, verbose_name="service started on")),
+                ("ended_on", models.DateField(blank=True, null=True, verbose_name="ended on")),
+                (
+                    "outcome",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("goals_met", "Goals met"),
+                            ("partly_met", "Goals partly met"),
+                            ("not_met", "Goals not met"),
+                            ("not_applicable", "Not applicable"),
+                        ],
+                        max_length=20,
+                        verbose_name="outcome",
+                    ),
+                ),
+                (
+                    "outcome_note",
+                    models.TextField(
+                        blank=True,
+                        help_text="Do not record names, ID numbers, phone numbers, addresses or dates of birth.",
+                        verbose_name="outcome note",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated")),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="referrals",
+                        to="casework.case",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "provider",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="referrals",
+                        to="casework.serviceprovider",
+                    ),
+                ),
+                (
+                    "service_type",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="referrals",
+                        to="casework.servicetype",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
+                "ordering": ["-created_at"],
             },
             bases=(casework.models.screened.ScreenedTextMixin, models.Model),
         ),
         migrations.CreateModel(
-            name='Assessment',
+            name="Assessment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('assessed_on', models.DateField(default=django.utils.timezone.localdate, verbose_name='assessed on')),
-                ('psychosocial', models.PositiveSmallIntegerField(blank=True, help_text='1 (severe difficulty) to 5 (no difficulty); empty if not assessed.', null=True, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(5)], verbose_name='Psychosocial wellbeing')),
-                ('health', models.PositiveSmallIntegerField(blank=True, help_text='1 (severe difficulty) to 5 (no difficulty); empty if not assessed.', null=True, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(5)], verbose_name='Health')),
-                ('family_ties', models.PositiveSmallIntegerField(blank=True, help_text='1 (severe difficulty) to 5 (no difficulty); empty if not assessed.', null=True, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(5)], verbose_name='Family and social ties')),
-                ('community_acceptance', models.PositiveSmallIntegerField(blank=True, help_text='1 (severe difficulty) to 5 (no difficulty); empty if not assessed.', null=True, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(5)], verbose_name='Community acceptance')),
-                ('livelihood', models.PositiveSmallIntegerField(blank=True, help_text='1 (severe difficulty) to 5 (no difficulty); empty if not assessed.', null=True, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(5)], verbose_name='Livelihood')),
-                ('housing', models.PositiveSmallIntegerField(blank=True, help_text='1 (severe difficulty) to 5 (no difficulty); empty if not assessed.', null=True, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(5)], verbose_name='Housing')),
-                ('education', models.PositiveSmallIntegerField(blank=True, help_text='1 (severe difficulty) to 5 (no difficulty); empty if not assessed.', null=True, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(5)], verbose_name='Education and skills')),
-                ('legal', models.PositiveSmallIntegerField(blank=True, help_text='1 (severe difficulty) to 5 (no difficulty); empty if not assessed.', null=True, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(5)], verbose_name='Legal situation')),
-                ('disengagement', models.PositiveSmallIntegerField(blank=True, help_text='1 (severe difficulty) to 5 (no difficulty); empty if not assessed.', null=True, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(5)], verbose_name='Disengagement from violent ideology')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created')),
-                ('assessed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='assessments', to='casework.case')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "assessed_on",
+                    models.DateField(default=django.utils.timezone.localdate, verbose_name="assessed on"),
+                ),
+                (
+                    "psychosocial",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        help_text="1 (severe difficulty) to 5 (no difficulty); empty if not assessed.",
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(5),
+                        ],
+                        verbose_name="Psychosocial wellbeing",
+                    ),
+                ),
+                (
+                    "health",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        help_text="1 (severe difficulty) to 5 (no difficulty); empty if not assessed.",
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(5),
+                        ],
+                        verbose_name="Health",
+                    ),
+                ),
+                (
+                    "family_ties",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        help_text="1 (severe difficulty) to 5 (no difficulty); empty if not assessed.",
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(5),
+                        ],
+                        verbose_name="Family and social ties",
+                    ),
+                ),
+                (
+                    "community_acceptance",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        help_text="1 (severe difficulty) to 5 (no difficulty); empty if not assessed.",
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(5),
+                        ],
+                        verbose_name="Community acceptance",
+                    ),
+                ),
+                (
+                    "livelihood",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        help_text="1 (severe difficulty) to 5 (no difficulty); empty if not assessed.",
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(5),
+                        ],
+                        verbose_name="Livelihood",
+                    ),
+                ),
+                (
+                    "housing",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        help_text="1 (severe difficulty) to 5 (no difficulty); empty if not assessed.",
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(5),
+                        ],
+                        verbose_name="Housing",
+                    ),
+                ),
+                (
+                    "education",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        help_text="1 (severe difficulty) to 5 (no difficulty); empty if not assessed.",
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(5),
+                        ],
+                        verbose_name="Education and skills",
+                    ),
+                ),
+                (
+                    "legal",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        help_text="1 (severe difficulty) to 5 (no difficulty); empty if not assessed.",
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(5),
+                        ],
+                        verbose_name="Legal situation",
+                    ),
+                ),
+                (
+                    "disengagement",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        help_text="1 (severe difficulty) to 5 (no difficulty); empty if not assessed.",
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(5),
+                        ],
+                        verbose_name="Disengagement from violent ideology",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created")),
+                (
+                    "assessed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="assessments",
+                        to="casework.case",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-assessed_on'],
-                'indexes': [models.Index(fields=['case', 'assessed_on'], name='assessment_case_date_idx')],
+                "ordering": ["-assessed_on"],
+                "indexes": [models.Index(fields=["case", "assessed_on"], name="assessment_case_date_idx")],
             },
         ),
         migrations.CreateModel(
-            name='CaseNote',
+            name="CaseNote",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('contact_on', models.DateField(default=django.utils.timezone.localdate, verbose_name='date of contact')),
-                ('contact_type', models.CharField(choices=[('home_visit', 'Home visit'), ('office', 'Office meeting'), ('phone', 'Phone call'), ('online', 'Online call or message'), ('court_hearing', 'Court hearing'), ('school', 'School visit'), ('case_conference', 'Case conference'), ('other', 'Other')], max_length=20, verbose_name='type of contact')),
-                ('text', models.TextField(help_text='Do not record names, ID or passport numbers, phone numbers, addresses or exact dates of birth.', verbose_name='note')),
-                ('restricted', models.BooleanField(default=False, help_text='Only the author and supervisors can read it.', verbose_name='restricted')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated')),
-                ('author', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='case_notes', to=settings.AUTH_USER_MODEL)),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='notes', to='casework.case')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "contact_on",
+                    models.DateField(default=django.utils.timezone.localdate, verbose_name="date of contact"),
+                ),
+                (
+                    "contact_type",
+                    models.CharField(
+                        choices=[
+                            ("home_visit", "Home visit"),
+                            ("office", "Office meeting"),
+                            ("phone", "Phone call"),
+                            ("online", "Online call or message"),
+                            ("court_hearing", "Court hearing"),
+                            ("school", "School visit"),
+                            ("case_conference", "Case conference"),
+                            ("other", "Other"),
+                        ],
+                        max_length=20,
+                        verbose_name="type of contact",
+                    ),
+                ),
+                (
+                    "text",
+                    models.TextField(
+                        help_text="Do not record names, ID or passport numbers, phone numbers, addresses or exact dates of birth.",
+                        verbose_name="note",
+                    ),
+                ),
+                (
+                    "restricted",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Only the author and supervisors can read it.",
+                        verbose_name="restricted",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated")),
+                (
+                    "author",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="case_notes",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="notes", to="casework.case"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-contact_on', '-created_at'],
-                'indexes': [models.Index(fields=['case', '-contact_on'], name='note_case_date_idx')],
+                "ordering": ["-contact_on", "-created_at"],
+                "indexes": [models.Index(fields=["case", "-contact_on"], name="note_case_date_idx")],
             },
             bases=(casework.models.screened.ScreenedTextMixin, models.Model),
         ),
         migrations.CreateModel(
-            name='LegalProceeding',
+            name="LegalProceeding",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('stage', models.CharField(choices=[('investigation', 'Investigation'), ('charged', 'Charged'), ('trial', 'Trial'), ('sentenced', 'Sentenced'), ('probation', 'Probation'), ('amnestied', 'Amnestied'), ('acquitted', 'Acquitted'), ('completed', 'Completed')], max_length=20, verbose_name='stage')),
-                ('started_on', models.DateField(verbose_name='started on')),
-                ('ended_on', models.DateField(blank=True, null=True, verbose_name='ended on')),
-                ('closed_court', models.BooleanField(default=False, verbose_name='closed court')),
-                ('outcome', models.TextField(blank=True, help_text='Do not record names, ID or passport numbers, phone numbers, addresses or exact dates of birth.', verbose_name='outcome')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated')),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='legal_proceedings', to='casework.case')),
-                ('framework', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='proceedings', to='policies.legalframework')),
-                ('provision', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='proceedings', to='policies.provision')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "stage",
+                    models.CharField(
+                        choices=[
+                            ("investigation", "Investigation"),
+                            ("charged", "Charged"),
+                            ("trial", "Trial"),
+                            ("sentenced", "Sentenced"),
+                            ("probation", "Probation"),
+                            ("amnestied", "Amnestied"),
+                            ("acquitted", "Acquitted"),
+                            ("completed", "Completed"),
+                        ],
+                        max_length=20,
+                        verbose_name="stage",
+                    ),
+                ),
+                ("started_on", models.DateField(verbose_name="started on")),
+                ("ended_on", models.DateField(blank=True, null=True, verbose_name="ended on")),
+                ("closed_court", models.BooleanField(default=False, verbose_name="closed court")),
+                (
+                    "outcome",
+                    models.TextField(
+                        blank=True,
+                        help_text="Do not record names, ID or passport numbers, phone numbers, addresses or exact dates of birth.",
+                        verbose_name="outcome",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated")),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="legal_proceedings",
+                        to="casework.case",
+                    ),
+                ),
+                (
+                    "framework",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="proceedings",
+                        to="policies.legalframework",
+                    ),
+                ),
+                (
+                    "provision",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="proceedings",
+                        to="policies.provision",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-started_on'],
-                'indexes': [models.Index(fields=['case', 'stage'], name='proceeding_case_stage_idx')],
+                "ordering": ["-started_on"],
+                "indexes": [models.Index(fields=["case", "stage"], name="proceeding_case_stage_idx")],
             },
             bases=(casework.models.screened.ScreenedTextMixin, models.Model),
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(fields=['organisation', 'status'], name='case_org_status_idx'),
+            model_name="case",
+            index=models.Index(fields=["organisation", "status"], name="case_org_status_idx"),
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(fields=['organisation', 'assigned_to'], name='case_org_assignee_idx'),
+            model_name="case",
+            index=models.Index(fields=["organisation", "assigned_to"], name="case_org_assignee_idx"),
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(fields=['organisation', '-opened_on'], name='case_org_opened_idx'),
+            model_name="case",
+            index=models.Index(fields=["organisation", "-opened_on"], name="case_org_opened_idx"),
         ),
         migrations.AddIndex(
-            model_name='auditevent',
-            index=models.Index(fields=['actor', '-at'], name='audit_actor_at_idx'),
+            model_name="auditevent",
+            index=models.Index(fields=["actor", "-at"], name="audit_actor_at_idx"),
         ),
         migrations.AddIndex(
-            model_name='user',
-            index=models.Index(fields=['organisation', 'role'], name='user_org_role_idx'),
+            model_name="user",
+            index=models.Index(fields=["organisation", "role"], name="user_org_role_idx"),
         ),
         migrations.AddConstraint(
-            model_name='serviceprovider',
-            constraint=models.UniqueConstraint(fields=('country', 'name'), name='provider_unique_name_per_country'),
+            model_name="serviceprovider",
+            constraint=models.UniqueConstraint(
+                fields=("country", "name"), name="provider_unique_name_per_country"
+            ),
         ),
         migrations.AddIndex(
-            model_name='referral',
-            index=models.Index(fields=['case', 'status'], name='referral_case_status_idx'),
+            model_name="referral",
+            index=models.Index(fields=["case", "status"], name="referral_case_status_idx"),
         ),
         migrations.AddIndex(
-            model_name='referral',
-            index=models.Index(fields=['service_type', 'status'], name='referral_type_status_idx'),
+            model_name="referral",
+            index=models.Index(fields=["service_type", "status"], name="referral_type_status_idx"),
         ),
     ]

@@ -52,19 +52,30 @@ class Case(models.Model):
     """One returnee, known only by a random reference. See DESIGN §3.1 for what is never recorded."""
 
     reference = models.CharField(
-        _("reference"), max_length=9, unique=True, default=new_reference, editable=False,
+        _("reference"),
+        max_length=9,
+        unique=True,
+        default=new_reference,
+        editable=False,
         help_text=_("Generated at random; never typed and unrelated to the person."),
     )
-    organisation = models.ForeignKey(
-        "casework.Organisation", on_delete=models.PROTECT, related_name="cases"
-    )
+    organisation = models.ForeignKey("casework.Organisation", on_delete=models.PROTECT, related_name="cases")
     assigned_to = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-        related_name="assigned_cases", verbose_name=_("assigned caseworker"),
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assigned_cases",
+        verbose_name=_("assigned caseworker"),
     )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-        related_name="opened_cases", verbose_name=_("opened by"), editable=False,
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="opened_cases",
+        verbose_name=_("opened by"),
+        editable=False,
     )
     status = models.CharField(
         _("status"), max_length=20, choices=choices.CaseStatus.choices, default=choices.CaseStatus.INTAKE
@@ -79,19 +90,29 @@ class Case(models.Model):
     # Profile: bands and regions, never exact values.
     sex = models.CharField(_("sex"), max_length=10, choices=choices.Sex.choices)
     age_band = models.CharField(
-        _("age band at return"), max_length=5, choices=choices.AgeBand.choices,
+        _("age band at return"),
+        max_length=5,
+        choices=choices.AgeBand.choices,
         help_text=_("The band at the time of return. Never record the date of birth."),
     )
     citizenship = models.ForeignKey(
-        "policies.Country", on_delete=models.PROTECT, related_name="citizen_cases",
+        "policies.Country",
+        on_delete=models.PROTECT,
+        related_name="citizen_cases",
         verbose_name=_("citizenship"),
     )
     residence_country = models.ForeignKey(
-        "policies.Country", on_delete=models.PROTECT, related_name="resident_cases",
+        "policies.Country",
+        on_delete=models.PROTECT,
+        related_name="resident_cases",
         verbose_name=_("country of residence"),
     )
     residence_region = models.ForeignKey(
-        "policies.Region", on_delete=models.PROTECT, null=True, blank=True, related_name="cases",
+        "policies.Region",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="cases",
         verbose_name=_("region of residence"),
         help_text=_("The first-level region only. Never record a town, street or address."),
     )
@@ -102,7 +123,9 @@ class Case(models.Model):
         help_text=_("Stored as the first day of the month; the exact day is not recorded."),
     )
     departure_year = models.PositiveSmallIntegerField(
-        _("year of departure"), null=True, blank=True,
+        _("year of departure"),
+        null=True,
+        blank=True,
         validators=[MinValueValidator(2000), MaxValueValidator(2100)],
         help_text=_("Leave empty for someone born in the conflict zone."),
     )
@@ -111,26 +134,44 @@ class Case(models.Model):
         _("return pathway"), max_length=20, choices=choices.ReturnPathway.choices
     )
     programme = models.ForeignKey(
-        "policies.Programme", on_delete=models.PROTECT, null=True, blank=True, related_name="cases",
+        "policies.Programme",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="cases",
         verbose_name=_("return programme"),
         help_text=_("Only when the return pathway is a programme."),
     )
     affiliation = models.CharField(
-        _("affiliation"), max_length=20, choices=choices.Affiliation.choices, default=choices.Affiliation.UNKNOWN
+        _("affiliation"),
+        max_length=20,
+        choices=choices.Affiliation.choices,
+        default=choices.Affiliation.UNKNOWN,
     )
     armed_group = models.ForeignKey(
-        "policies.ArmedGroup", on_delete=models.PROTECT, null=True, blank=True, related_name="cases",
-        verbose_name=_("armed group"), help_text=_("Only when the affiliation is a named group."),
+        "policies.ArmedGroup",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="cases",
+        verbose_name=_("armed group"),
+        help_text=_("Only when the affiliation is a named group."),
     )
     circumstance = models.CharField(
-        _("circumstance of going"), max_length=20, choices=choices.Circumstance.choices,
+        _("circumstance of going"),
+        max_length=20,
+        choices=choices.Circumstance.choices,
         default=choices.Circumstance.UNKNOWN,
     )
     drivers = MultipleChoiceField(
-        _("drivers"), choices=choices.Driver.choices, blank=True,
+        _("drivers"),
+        choices=choices.Driver.choices,
+        blank=True,
         help_text=_("What led to the departure, as far as known."),
     )
-    vulnerabilities = MultipleChoiceField(_("vulnerabilities"), choices=choices.Vulnerability.choices, blank=True)
+    vulnerabilities = MultipleChoiceField(
+        _("vulnerabilities"), choices=choices.Vulnerability.choices, blank=True
+    )
 
     # Consent.
     consent_services = models.BooleanField(_("consents to services"), default=False)
@@ -138,7 +179,9 @@ class Case(models.Model):
     consent_data_sharing = models.BooleanField(_("consents to anonymised data sharing"), default=False)
     consent_data_sharing_on = models.DateField(_("consent to data sharing given on"), null=True, blank=True)
     consent_withdrawn_on = models.DateField(
-        _("consent withdrawn on"), null=True, blank=True,
+        _("consent withdrawn on"),
+        null=True,
+        blank=True,
         help_text=_("When the person withdrew all consent; services and sharing stop from this date."),
     )
 
@@ -150,7 +193,9 @@ class Case(models.Model):
     )
 
     version = models.PositiveIntegerField(
-        _("version"), default=1, editable=False,
+        _("version"),
+        default=1,
+        editable=False,
         help_text=_("Raised on every save, so that a stale edit can be refused."),
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
@@ -189,9 +234,12 @@ class Case(models.Model):
             if self.age_band and self.age_band not in choices.CHILD_AGE_BANDS:
                 errors["age_band"] = _("Someone born in the conflict zone must have a child's age band.")
 
-        if self.residence_region_id and self.residence_country_id:
-            if self.residence_region.country_id != self.residence_country_id:
-                errors["residence_region"] = _("This region is not in the country of residence.")
+        if (
+            self.residence_region_id
+            and self.residence_country_id
+            and self.residence_region.country_id != self.residence_country_id
+        ):
+            errors["residence_region"] = _("This region is not in the country of residence.")
 
         if self.return_pathway == choices.ReturnPathway.PROGRAMME and not self.programme_id:
             errors["programme"] = _("Choose the programme the person returned through.")

@@ -14,7 +14,11 @@ class Organisation(models.Model):
     name = models.CharField(_("name"), max_length=200, unique=True)
     slug = models.SlugField(_("short name"), max_length=50, unique=True)
     country = models.ForeignKey(
-        "policies.Country", on_delete=models.PROTECT, null=True, blank=True, related_name="organisations",
+        "policies.Country",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="organisations",
         help_text=_("Where the organisation mainly works."),
     )
     shares_with_analysts = models.BooleanField(
@@ -53,9 +57,8 @@ class User(AbstractUser):
     def clean(self) -> None:
         super().clean()
         if self.role_enum.needs_organisation and not self.organisation_id:
-            raise ValidationError(
-                {"organisation": _("A %(role)s must belong to an organisation.") % {"role": self.role_enum.label}}
-            )
+            message = _("A %(role)s must belong to an organisation.") % {"role": self.role_enum.label}
+            raise ValidationError({"organisation": message})
         if self.role == Role.SYSTEM_ADMIN and self.organisation_id:
             raise ValidationError(
                 {"organisation": _("A system administrator works across organisations; leave this empty.")}

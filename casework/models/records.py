@@ -17,7 +17,9 @@ FREE_TEXT_HELP = _(
 
 def score_field(domain: choices.AssessmentDomain):
     return models.PositiveSmallIntegerField(
-        domain.label, null=True, blank=True,
+        domain.label,
+        null=True,
+        blank=True,
         validators=[MinValueValidator(1), MaxValueValidator(5)],
         help_text=_("1 (severe difficulty) to 5 (no difficulty); empty if not assessed."),
     )
@@ -27,9 +29,7 @@ class CaseNote(ScreenedTextMixin, models.Model):
     screened_fields = ("text",)
 
     case = models.ForeignKey("casework.Case", on_delete=models.CASCADE, related_name="notes")
-    author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="case_notes"
-    )
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="case_notes")
     contact_on = models.DateField(_("date of contact"), default=timezone.localdate)
     contact_type = models.CharField(_("type of contact"), max_length=20, choices=choices.ContactType.choices)
     text = models.TextField(_("note"), help_text=FREE_TEXT_HELP)

@@ -83,11 +83,16 @@ class Referral(ScreenedTextMixin, models.Model):
         _("outcome"), max_length=20, choices=choices.ReferralOutcome.choices, blank=True
     )
     outcome_note = models.TextField(
-        _("outcome note"), blank=True,
+        _("outcome note"),
+        blank=True,
         help_text=_("Do not record names, ID numbers, phone numbers, addresses or dates of birth."),
     )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, editable=False,
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
         related_name="+",
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
@@ -112,7 +117,9 @@ class Referral(ScreenedTextMixin, models.Model):
         for field in REFERRAL_DATES:
             value = getattr(self, field)
             if field in required and not value:
-                errors[field] = _("A referral with status “%(status)s” needs this date.") % {"status": status_label}
+                errors[field] = _("A referral with status “%(status)s” needs this date.") % {
+                    "status": status_label
+                }
             elif value and field not in allowed:
                 errors[field] = _("A referral with status “%(status)s” has no such date yet.") % {
                     "status": status_label
@@ -130,9 +137,12 @@ class Referral(ScreenedTextMixin, models.Model):
                 previous = (field, value)
         if self.outcome and self.status not in FINAL_STATUSES:
             errors["outcome"] = _("An outcome is recorded only once the referral has ended.")
-        if self.provider_id and self.service_type_id:
-            if not self.provider.service_types.filter(pk=self.service_type_id).exists():
-                errors["provider"] = _("This provider does not offer this service.")
+        if (
+            self.provider_id
+            and self.service_type_id
+            and not self.provider.service_types.filter(pk=self.service_type_id).exists()
+        ):
+            errors["provider"] = _("This provider does not offer this service.")
         self.clean_screened_text(errors)
         if errors:
             raise ValidationError(errors)

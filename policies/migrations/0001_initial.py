@@ -7,146 +7,472 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='ArmedGroup',
+            name="ArmedGroup",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=150, unique=True, verbose_name='name')),
-                ('description', models.TextField(blank=True, verbose_name='description')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=150, unique=True, verbose_name="name")),
+                ("description", models.TextField(blank=True, verbose_name="description")),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Country',
+            name="Country",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(help_text='ISO 3166-1 alpha-2, e.g. KZ.', max_length=2, unique=True, verbose_name='ISO code')),
-                ('name', models.CharField(max_length=100, unique=True, verbose_name='name')),
-                ('is_central_asian', models.BooleanField(default=False, help_text='Countries of origin and return that this system is built for.', verbose_name='Central Asian state')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "code",
+                    models.CharField(
+                        help_text="ISO 3166-1 alpha-2, e.g. KZ.",
+                        max_length=2,
+                        unique=True,
+                        verbose_name="ISO code",
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, unique=True, verbose_name="name")),
+                (
+                    "is_central_asian",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Countries of origin and return that this system is built for.",
+                        verbose_name="Central Asian state",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'country',
-                'verbose_name_plural': 'countries',
-                'ordering': ['name'],
+                "verbose_name": "country",
+                "verbose_name_plural": "countries",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='ArmedGroupAlias',
+            name="ArmedGroupAlias",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=150, unique=True, verbose_name='alias')),
-                ('group', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='aliases', to='policies.armedgroup')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=150, unique=True, verbose_name="alias")),
+                (
+                    "group",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="aliases",
+                        to="policies.armedgroup",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'armed group aliases',
-                'ordering': ['name'],
+                "verbose_name_plural": "armed group aliases",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='LegalFramework',
+            name="LegalFramework",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('source', models.CharField(blank=True, help_text='Where this information comes from.', max_length=300, verbose_name='source')),
-                ('source_url', models.URLField(blank=True, verbose_name='source URL')),
-                ('is_illustrative', models.BooleanField(default=False, help_text='Set when this entry summarises secondary sources and has not been checked against the official text.', verbose_name='illustrative')),
-                ('title', models.CharField(max_length=300, verbose_name='title')),
-                ('kind', models.CharField(choices=[('criminal_law', 'Criminal law'), ('amnesty', 'Amnesty'), ('repatriation_programme', 'Repatriation programme'), ('reintegration_programme', 'Reintegration programme'), ('administrative_measure', 'Administrative measure'), ('agreement', 'Regional or international agreement')], max_length=30, verbose_name='kind')),
-                ('status', models.CharField(choices=[('in_force', 'In force'), ('amended', 'Amended'), ('repealed', 'Repealed'), ('draft', 'Draft')], default='in_force', max_length=20, verbose_name='status')),
-                ('adopted_on', models.DateField(blank=True, null=True, verbose_name='adopted')),
-                ('repealed_on', models.DateField(blank=True, null=True, verbose_name='repealed')),
-                ('summary', models.TextField(blank=True, verbose_name='summary')),
-                ('country', models.ForeignKey(blank=True, help_text='Empty only for regional or international agreements.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='frameworks', to='policies.country')),
-                ('parties', models.ManyToManyField(blank=True, help_text='For agreements: the states that are party to it.', related_name='agreements', to='policies.country')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "source",
+                    models.CharField(
+                        blank=True,
+                        help_text="Where this information comes from.",
+                        max_length=300,
+                        verbose_name="source",
+                    ),
+                ),
+                ("source_url", models.URLField(blank=True, verbose_name="source URL")),
+                (
+                    "is_illustrative",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Set when this entry summarises secondary sources and has not been checked against the official text.",
+                        verbose_name="illustrative",
+                    ),
+                ),
+                ("title", models.CharField(max_length=300, verbose_name="title")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("criminal_law", "Criminal law"),
+                            ("amnesty", "Amnesty"),
+                            ("repatriation_programme", "Repatriation programme"),
+                            ("reintegration_programme", "Reintegration programme"),
+                            ("administrative_measure", "Administrative measure"),
+                            ("agreement", "Regional or international agreement"),
+                        ],
+                        max_length=30,
+                        verbose_name="kind",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("in_force", "In force"),
+                            ("amended", "Amended"),
+                            ("repealed", "Repealed"),
+                            ("draft", "Draft"),
+                        ],
+                        default="in_force",
+                        max_length=20,
+                        verbose_name="status",
+                    ),
+                ),
+                ("adopted_on", models.DateField(blank=True, null=True, verbose_name="adopted")),
+                ("repealed_on", models.DateField(blank=True, null=True, verbose_name="repealed")),
+                ("summary", models.TextField(blank=True, verbose_name="summary")),
+                (
+                    "country",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Empty only for regional or international agreements.",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="frameworks",
+                        to="policies.country",
+                    ),
+                ),
+                (
+                    "parties",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="For agreements: the states that are party to it.",
+                        related_name="agreements",
+                        to="policies.country",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['country__name', 'title'],
+                "ordering": ["country__name", "title"],
             },
         ),
         migrations.CreateModel(
-            name='Programme',
+            name="Programme",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('source', models.CharField(blank=True, help_text='Where this information comes from.', max_length=300, verbose_name='source')),
-                ('source_url', models.URLField(blank=True, verbose_name='source URL')),
-                ('is_illustrative', models.BooleanField(default=False, help_text='Set when this entry summarises secondary sources and has not been checked against the official text.', verbose_name='illustrative')),
-                ('name', models.CharField(max_length=200, unique=True, verbose_name='name')),
-                ('kind', models.CharField(choices=[('state_repatriation', 'State-led repatriation'), ('amnesty', 'Amnesty campaign'), ('court_supervised', 'Court-supervised return'), ('reintegration', 'Reintegration programme'), ('ngo', 'NGO programme')], max_length=30, verbose_name='kind')),
-                ('start_year', models.PositiveSmallIntegerField(blank=True, null=True, validators=[django.core.validators.MinValueValidator(1990), django.core.validators.MaxValueValidator(2100)], verbose_name='start year')),
-                ('end_year', models.PositiveSmallIntegerField(blank=True, help_text='Blank while the programme is ongoing.', null=True, validators=[django.core.validators.MinValueValidator(1990), django.core.validators.MaxValueValidator(2100)], verbose_name='end year')),
-                ('description', models.TextField(blank=True, verbose_name='description')),
-                ('country', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='programmes', to='policies.country')),
-                ('frameworks', models.ManyToManyField(blank=True, related_name='programmes', to='policies.legalframework')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "source",
+                    models.CharField(
+                        blank=True,
+                        help_text="Where this information comes from.",
+                        max_length=300,
+                        verbose_name="source",
+                    ),
+                ),
+                ("source_url", models.URLField(blank=True, verbose_name="source URL")),
+                (
+                    "is_illustrative",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Set when this entry summarises secondary sources and has not been checked against the official text.",
+                        verbose_name="illustrative",
+                    ),
+                ),
+                ("name", models.CharField(max_length=200, unique=True, verbose_name="name")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("state_repatriation", "State-led repatriation"),
+                            ("amnesty", "Amnesty campaign"),
+                            ("court_supervised", "Court-supervised return"),
+                            ("reintegration", "Reintegration programme"),
+                            ("ngo", "NGO programme"),
+                        ],
+                        max_length=30,
+                        verbose_name="kind",
+                    ),
+                ),
+                (
+                    "start_year",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(1990),
+                            django.core.validators.MaxValueValidator(2100),
+                        ],
+                        verbose_name="start year",
+                    ),
+                ),
+                (
+                    "end_year",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        help_text="Blank while the programme is ongoing.",
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(1990),
+                            django.core.validators.MaxValueValidator(2100),
+                        ],
+                        verbose_name="end year",
+                    ),
+                ),
+                ("description", models.TextField(blank=True, verbose_name="description")),
+                (
+                    "country",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="programmes",
+                        to="policies.country",
+                    ),
+                ),
+                (
+                    "frameworks",
+                    models.ManyToManyField(
+                        blank=True, related_name="programmes", to="policies.legalframework"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['country__name', 'name'],
+                "ordering": ["country__name", "name"],
             },
         ),
         migrations.CreateModel(
-            name='Provision',
+            name="Provision",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('source', models.CharField(blank=True, help_text='Where this information comes from.', max_length=300, verbose_name='source')),
-                ('source_url', models.URLField(blank=True, verbose_name='source URL')),
-                ('is_illustrative', models.BooleanField(default=False, help_text='Set when this entry summarises secondary sources and has not been checked against the official text.', verbose_name='illustrative')),
-                ('article', models.CharField(blank=True, help_text='Blank where not verified.', max_length=50, verbose_name='article or clause')),
-                ('title', models.CharField(max_length=300, verbose_name='title')),
-                ('category', models.CharField(choices=[('criminalisation', 'Criminalisation of joining a foreign terrorist organisation'), ('voluntary_return_exemption', 'Exemption for voluntary return or repentance'), ('amnesty', 'Amnesty'), ('probation_monitoring', 'Probation and monitoring'), ('deradicalisation', 'Deradicalisation obligation'), ('citizenship', 'Citizenship measures'), ('child_protection', 'Child protection'), ('closed_trial', 'Closed trial'), ('repatriation', 'Repatriation'), ('rehabilitation', 'Rehabilitation and reintegration support'), ('cooperation', 'Intelligence sharing and border cooperation')], max_length=40, verbose_name='category')),
-                ('applies_to', casework.fields.MultipleChoiceField(blank=True, choices=[('adults', 'Adults'), ('minors', 'Minors'), ('women', 'Women'), ('men', 'Men'), ('nationals', 'Nationals abroad')], verbose_name='applies to')),
-                ('penalty_min_years', models.DecimalField(blank=True, decimal_places=1, max_digits=4, null=True, validators=[django.core.validators.MinValueValidator(0)], verbose_name='minimum penalty (years)')),
-                ('penalty_max_years', models.DecimalField(blank=True, decimal_places=1, max_digits=4, null=True, validators=[django.core.validators.MinValueValidator(0)], verbose_name='maximum penalty (years)')),
-                ('summary', models.TextField(blank=True, verbose_name='summary')),
-                ('framework', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='provisions', to='policies.legalframework')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "source",
+                    models.CharField(
+                        blank=True,
+                        help_text="Where this information comes from.",
+                        max_length=300,
+                        verbose_name="source",
+                    ),
+                ),
+                ("source_url", models.URLField(blank=True, verbose_name="source URL")),
+                (
+                    "is_illustrative",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Set when this entry summarises secondary sources and has not been checked against the official text.",
+                        verbose_name="illustrative",
+                    ),
+                ),
+                (
+                    "article",
+                    models.CharField(
+                        blank=True,
+                        help_text="Blank where not verified.",
+                        max_length=50,
+                        verbose_name="article or clause",
+                    ),
+                ),
+                ("title", models.CharField(max_length=300, verbose_name="title")),
+                (
+                    "category",
+                    models.CharField(
+                        choices=[
+                            (
+                                "criminalisation",
+                                "Criminalisation of joining a foreign terrorist organisation",
+                            ),
+                            ("voluntary_return_exemption", "Exemption for voluntary return or repentance"),
+                            ("amnesty", "Amnesty"),
+                            ("probation_monitoring", "Probation and monitoring"),
+                            ("deradicalisation", "Deradicalisation obligation"),
+                            ("citizenship", "Citizenship measures"),
+                            ("child_protection", "Child protection"),
+                            ("closed_trial", "Closed trial"),
+                            ("repatriation", "Repatriation"),
+                            ("rehabilitation", "Rehabilitation and reintegration support"),
+                            ("cooperation", "Intelligence sharing and border cooperation"),
+                        ],
+                        max_length=40,
+                        verbose_name="category",
+                    ),
+                ),
+                (
+                    "applies_to",
+                    casework.fields.MultipleChoiceField(
+                        blank=True,
+                        choices=[
+                            ("adults", "Adults"),
+                            ("minors", "Minors"),
+                            ("women", "Women"),
+                            ("men", "Men"),
+                            ("nationals", "Nationals abroad"),
+                        ],
+                        verbose_name="applies to",
+                    ),
+                ),
+                (
+                    "penalty_min_years",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=1,
+                        max_digits=4,
+                        null=True,
+                        validators=[django.core.validators.MinValueValidator(0)],
+                        verbose_name="minimum penalty (years)",
+                    ),
+                ),
+                (
+                    "penalty_max_years",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=1,
+                        max_digits=4,
+                        null=True,
+                        validators=[django.core.validators.MinValueValidator(0)],
+                        verbose_name="maximum penalty (years)",
+                    ),
+                ),
+                ("summary", models.TextField(blank=True, verbose_name="summary")),
+                (
+                    "framework",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="provisions",
+                        to="policies.legalframework",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['framework', 'article', 'title'],
+                "ordering": ["framework", "article", "title"],
             },
         ),
         migrations.CreateModel(
-            name='Region',
+            name="Region",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, verbose_name='name')),
-                ('code', models.CharField(blank=True, help_text='e.g. KZ-ALA; blank if unknown.', max_length=6, verbose_name='ISO 3166-2 code')),
-                ('country', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='regions', to='policies.country')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, verbose_name="name")),
+                (
+                    "code",
+                    models.CharField(
+                        blank=True,
+                        help_text="e.g. KZ-ALA; blank if unknown.",
+                        max_length=6,
+                        verbose_name="ISO 3166-2 code",
+                    ),
+                ),
+                (
+                    "country",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="regions",
+                        to="policies.country",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['country__name', 'name'],
+                "ordering": ["country__name", "name"],
             },
         ),
         migrations.CreateModel(
-            name='ReportedFigure',
+            name="ReportedFigure",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('label', models.CharField(max_length=200, verbose_name='what is counted')),
-                ('qualifier', models.CharField(choices=[('exact', 'exactly'), ('more_than', 'more than'), ('about', 'about'), ('range', 'between')], max_length=10, verbose_name='qualifier')),
-                ('value', models.PositiveIntegerField(verbose_name='value')),
-                ('value_high', models.PositiveIntegerField(blank=True, help_text='Only for a range.', null=True, verbose_name='upper value')),
-                ('is_estimate', models.BooleanField(default=True, verbose_name='estimate')),
-                ('as_of_year', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='as of year')),
-                ('source', models.CharField(max_length=300, verbose_name='source')),
-                ('source_url', models.URLField(blank=True, verbose_name='source URL')),
-                ('country', models.ForeignKey(blank=True, help_text='Empty for region-wide figures.', null=True, on_delete=django.db.models.deletion.CASCADE, related_name='figures', to='policies.country')),
-                ('programme', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='figures', to='policies.programme')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("label", models.CharField(max_length=200, verbose_name="what is counted")),
+                (
+                    "qualifier",
+                    models.CharField(
+                        choices=[
+                            ("exact", "exactly"),
+                            ("more_than", "more than"),
+                            ("about", "about"),
+                            ("range", "between"),
+                        ],
+                        max_length=10,
+                        verbose_name="qualifier",
+                    ),
+                ),
+                ("value", models.PositiveIntegerField(verbose_name="value")),
+                (
+                    "value_high",
+                    models.PositiveIntegerField(
+                        blank=True, help_text="Only for a range.", null=True, verbose_name="upper value"
+                    ),
+                ),
+                ("is_estimate", models.BooleanField(default=True, verbose_name="estimate")),
+                (
+                    "as_of_year",
+                    models.PositiveSmallIntegerField(blank=True, null=True, verbose_name="as of year"),
+                ),
+                ("source", models.CharField(max_length=300, verbose_name="source")),
+                ("source_url", models.URLField(blank=True, verbose_name="source URL")),
+                (
+                    "country",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Empty for region-wide figures.",
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="figures",
+                        to="policies.country",
+                    ),
+                ),
+                (
+                    "programme",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="figures",
+                        to="policies.programme",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['label'],
+                "ordering": ["label"],
             },
         ),
         migrations.AddConstraint(
-            model_name='legalframework',
-            constraint=models.UniqueConstraint(fields=('country', 'title'), name='framework_unique_title_per_country'),
+            model_name="legalframework",
+            constraint=models.UniqueConstraint(
+                fields=("country", "title"), name="framework_unique_title_per_country"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='region',
-            constraint=models.UniqueConstraint(fields=('country', 'name'), name='region_unique_name_per_country'),
+            model_name="region",
+            constraint=models.UniqueConstraint(
+                fields=("country", "name"), name="region_unique_name_per_country"
+            ),
         ),
     ]
