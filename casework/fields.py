@@ -102,6 +102,10 @@ class HasChoice(Lookup):
     prepare_rhs = False
 
     def as_sql(self, compiler, connection):
+        code = str(self.rhs)
+        if not code or "," in code:
+            # Not one code: "ideology,political" would otherwise match two neighbouring codes.
+            raise exceptions.EmptyResultSet
         lhs, lhs_params = self.process_lhs(compiler, connection)
-        pattern = f"%,{connection.ops.prep_for_like_query(str(self.rhs))},%"
+        pattern = f"%,{connection.ops.prep_for_like_query(code)},%"
         return f"{lhs} {connection.operators['contains'] % '%s'}", [*lhs_params, pattern]

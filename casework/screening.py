@@ -3,8 +3,8 @@
 Free text is where identities leak. Before a note or an outcome is stored, `screen()` looks for what
 would identify a person: phone numbers, e-mail addresses, passport- and ID-card-like numbers, full dates
 that could be dates of birth, and words an organisation lists. It errs towards warning, but ordinary
-numbers in casework ("3 children", "since 2019", "room 214", "score 4/5") must pass, or people learn
-to ignore the warning.
+numbers in casework ("3 children", "since 2019", "room 214", "score 4/5", "15000 som") must pass, or
+people learn to ignore the warning.
 """
 
 import re
@@ -19,6 +19,10 @@ MONTHS = (
     "октябр[яь]|ноябр[яь]|декабр[яь]"
 )
 
+# Day-month-year with the same separator twice (12.03.1990, 12/03/90), or year-month-day.
+NUMERIC_DATE = r"\d{1,2}([./-])\d{1,2}\1(?:19|20)?\d{2}|(?:19|20)\d{2}([./-])\d{1,2}\2\d{1,2}"
+ORDINAL = r"(?:st|nd|rd|th|-?го|-?е)"
+
 PATTERNS = (
     (
         "email",
@@ -28,27 +32,52 @@ PATTERNS = (
     (
         "phone",
         _("a phone number"),
-        # +7 701 123 45 67, 8 (701) 123-45-67, +992 93 123 4567: nine or more digits with separators.
-        re.compile(r"(?<![\w/])(?:\+|00)?\d(?:[\s().-]{0,2}\d){8,14}(?![\w/])"),
+        # +7 701 123 45 67, 8 (701) 123-45-67, +992 93 123 4567: nine to fifteen digits, with a + or
+        # separators. A bare run of twelve or more digits has no + to dial: it reads as an ID number.
+        re.compile(
+            r"(?<![\w/+(])(?:(?:\+|00)\d|\(?(?!\d{12})\d)(?:[\s().-]{0,2}\d){8,14}(?![\w/])",
+        ),
     ),
     (
         "document",
         _("a passport or ID number"),
-        # Letters followed by six or more digits (AB1234567, N 12345678), or a long run of digits.
-        re.compile(r"\b(?:[A-ZА-Я]{1,3}[\s-]?\d{6,10}|\d{7,14})\b"),
+        # Letters followed by six or more digits (AB1234567, N 12345678), or a run of seven or more
+        # digits (a personal ID number such as an IIN or PINFL), even when glued to a label (ИИН…).
+        re.compile(r"\b[A-ZА-ЯЁ]{1,3}[\s-]?\d{6,10}(?!\d)|(?<![\d+])\d{7,16}(?!\d)"),
     ),
     (
         "date",
         _("a full date (a possible date of birth)"),
         re.compile(
-            r"\b(?:\d{1,2}[./-]\d{1,2}[./-](?:19|20)?\d{2}"
-            r"|(?:19|20)\d{2}[./-]\d{1,2}[./-]\d{1,2}"
-            rf"|\d{{1,2}}(?:st|nd|rd|th)?\s+(?:{MONTHS})\.?,?\s+(?:19|20)\d{{2}}"
-            rf"|(?:{MONTHS})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+(?:19|20)\d{{2}})\b",
+            rf"(?<!\d)(?:{NUMERIC_DATE}"
+            rf"|\d{{1,2}}{ORDINAL}?(?:\s+of)?[\s-]+(?:{MONTHS})\.?,?[\s-]+(?:19|20)\d{{2}}"
+            rf"|(?:{MONTHS})\.?\s+\d{{1,2}}{ORDINAL}?,?\s+(?:19|20)\d{{2}})(?!\d)",
             re.IGNORECASE,
         ),
     ),
 )
+
+# Amounts of money are numbers too: "15000 som", "1 500 000 tenge", "USD 2000000" must pass. Only
+# symbols and ISO codes count before a number: "tg 87011234567" is a Telegram contact, not tenge.
+CURRENCY_CODES = r"usd|eur|kzt|uzs|tjs|kgs|rub|\$|€|₸|₽"
+CURRENCY_WORDS = (
+    r"soms?|somoni|sum|soum|tenge|tg|roubles?|rubles?|dollars?|euros?|"
+    r"сом|сомони|сум|тенге|тг|руб|рублей|рубля|долларов"
+)
+MONEY_AFTER = re.compile(rf"\s*(?:{CURRENCY_CODES}|{CURRENCY_WORDS})(?!\w)", re.IGNORECASE)
+MONEY_BEFORE = re.compile(rf"(?<!\w)(?:{CURRENCY_CODES})\s*$", re.IGNORECASE)
+# A list or range of years ("2019-2020-2021") has as many digits as a phone number.
+YEARS = re.compile(r"(?:19|20)\d{2}(?:[\s/–-]+(?:19|20)\d{2})+")
+
+
+def _is_amount_or_years(text: str, found: re.Match) -> bool:
+    number = found.group(0)
+    label = re.match(r"[^\W\d]*", number).group(0)  # "USD" in "USD 2000000"
+    return bool(
+        MONEY_AFTER.match(text, found.end())
+        or MONEY_BEFORE.search(text[: found.start()] + label)
+        or YEARS.fullmatch(number.strip())
+    )
 
 
 @dataclass(frozen=True)
@@ -67,6 +96,8 @@ def screen(text: str, listed_words: tuple[str, ...] | list[str] = ()) -> list[Fi
     for kind, description, pattern in PATTERNS:
         for found in pattern.finditer(text):
             span = found.span()
+            if kind in ("phone", "document") and _is_amount_or_years(text, found):
+                continue
             # A phone number also looks like a long document number: report each stretch once.
             if any(start < span[1] and span[0] < end for start, end in taken):
                 continue

@@ -12,7 +12,8 @@ from django.utils.translation import gettext_lazy as _
 from casework import choices
 from casework.fields import MultipleChoiceField
 
-# No 0/O, 1/I/L, 5/S, 8/B: a reference is read aloud and copied by hand.
+# A reference is read aloud and copied by hand: at most one character of each easily confused group
+# (0/O, 1/I/L, 8/B, 5/S, 2/Z) is used, so none can be mistaken for another.
 REFERENCE_ALPHABET = "ACDEFGHJKMNPQRTUVWXY2345679"
 
 NOT_RECORDED = _(
@@ -259,10 +260,13 @@ class Case(models.Model):
                 errors["closed_on"] = _("A case cannot be closed before it was opened.")
             if not self.closure_reason:
                 errors["closure_reason"] = _("A closed case needs a closure reason.")
-        elif self.closed_on:
-            errors["closed_on"] = _("An open case has no closure date; clear it or close the case.")
-        elif self.closure_reason:
-            errors["closure_reason"] = _("An open case has no closure reason; clear it or close the case.")
+        else:
+            if self.closed_on:
+                errors["closed_on"] = _("An open case has no closure date; clear it or close the case.")
+            if self.closure_reason:
+                errors["closure_reason"] = _(
+                    "An open case has no closure reason; clear it or close the case."
+                )
         if self.opened_on and self.opened_on > today:
             errors["opened_on"] = _("A case cannot be opened in the future.")
         if self.closed_on and self.closed_on > today:

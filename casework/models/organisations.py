@@ -56,8 +56,12 @@ class User(AbstractUser):
 
     def clean(self) -> None:
         super().clean()
+        if self.role not in Role.values:
+            return  # clean_fields() has already named the invalid choice.
         if self.role_enum.needs_organisation and not self.organisation_id:
-            message = _("A %(role)s must belong to an organisation.") % {"role": self.role_enum.label}
+            message = _("A user with the role “%(role)s” must belong to an organisation.") % {
+                "role": self.role_enum.label
+            }
             raise ValidationError({"organisation": message})
         if self.role == Role.SYSTEM_ADMIN and self.organisation_id:
             raise ValidationError(

@@ -50,7 +50,8 @@ class CaseNote(ScreenedTextMixin, models.Model):
         errors: dict = {}
         if self.contact_on and self.contact_on > timezone.localdate():
             errors["contact_on"] = _("A contact cannot be in the future.")
-        if self.text is not None and not self.text.strip():
+        if self.text and not self.text.strip():
+            # An empty text is already refused as blank; this catches a note of spaces only.
             errors["text"] = _("Write the note.")
         self.clean_screened_text(errors)
         if errors:
@@ -139,13 +140,17 @@ class LegalProceeding(ScreenedTextMixin, models.Model):
             errors["ended_on"] = _("A finished proceeding needs the date it ended.")
         if self.provision_id and self.framework_id and self.provision.framework_id != self.framework_id:
             errors["provision"] = _("This provision is not part of the chosen framework.")
-        if self.framework_id and self.case_id:
+        # On an add page the case is not saved yet but is already attached: check against it too.
+        case_known = self.case_id or self._meta.get_field("case").is_cached(self)
+        if self.framework_id and case_known:
+            # A national framework applies through its country; an agreement through its parties, even
+            # when it is recorded under the country that hosts or deposits it.
             case_countries = {self.case.citizenship_id, self.case.residence_country_id}
             framework = self.framework
-            if framework.country_id:
-                applies = framework.country_id in case_countries
-            else:
-                applies = framework.parties.filter(pk__in=case_countries).exists()
+            applies = (
+                framework.country_id in case_countries
+                or framework.parties.filter(pk__in=case_countries).exists()
+            )
             if not applies:
                 errors["framework"] = _(
                     "This framework is not of the case's country of citizenship or residence."

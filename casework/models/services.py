@@ -110,6 +110,23 @@ class Referral(ScreenedTextMixin, models.Model):
 
     def clean(self) -> None:
         errors: dict = {}
+        # An invalid status is named by clean_fields(); its dates cannot be judged until it is fixed.
+        if self.status in RS.values:
+            self._clean_dates(errors)
+        if self.outcome and self.status not in FINAL_STATUSES:
+            errors["outcome"] = _("An outcome is recorded only once the referral has ended.")
+        if (
+            self.provider_id
+            and self.service_type_id
+            and not self.provider.service_types.filter(pk=self.service_type_id).exists()
+        ):
+            errors["provider"] = _("This provider does not offer this service.")
+        self.clean_screened_text(errors)
+        if errors:
+            raise ValidationError(errors)
+
+    def _clean_dates(self, errors: dict) -> None:
+        """Each status has its required dates, dates not reached are empty, and dates never go back."""
         today = timezone.localdate()
         required = REQUIRED_DATES[RS(self.status)]
         allowed = ALLOWED_DATES[RS(self.status)]
@@ -135,14 +152,3 @@ class Referral(ScreenedTextMixin, models.Model):
                         "earlier": self._meta.get_field(previous[0]).verbose_name
                     }
                 previous = (field, value)
-        if self.outcome and self.status not in FINAL_STATUSES:
-            errors["outcome"] = _("An outcome is recorded only once the referral has ended.")
-        if (
-            self.provider_id
-            and self.service_type_id
-            and not self.provider.service_types.filter(pk=self.service_type_id).exists()
-        ):
-            errors["provider"] = _("This provider does not offer this service.")
-        self.clean_screened_text(errors)
-        if errors:
-            raise ValidationError(errors)
