@@ -5,7 +5,9 @@ from types import SimpleNamespace
 import pytest
 from django.contrib import admin
 from django.contrib.auth.models import Group
+from django.core.management import call_command
 from django.db import connection
+from django.db.models import Count
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -322,3 +324,30 @@ def test_autocomplete_answers_in_queries_that_do_not_grow(root_client, dataset, 
     with CaptureQueriesContext(connection) as three:
         root_client.get(url, params)
     assert len(three) == len(one), [q["sql"] for q in three.captured_queries]
+
+
+@pytest.fixture
+def seeded(db):
+    call_command("seed_demo", cases=60, seed=3, password="a-demo-password-for-tests", force=True, stdout=None)
+    return Case.objects.order_by("reference").first()
+
+
+@pytest.mark.parametrize("model", REGISTERED, ids=label)
+def test_every_admin_page_renders_on_seeded_demo_data_within_bound(
+    root_client, seeded, model, django_assert_max_num_queries
+):
+    with django_assert_max_num_queries(CHANGELIST_MAX_QUERIES):
+        assert root_client.get(admin_url(model, "changelist")).status_code == 200
+    with django_assert_max_num_queries(ADD_MAX_QUERIES):
+        added = root_client.get(admin_url(model, "add"))
+    assert added.status_code == (403 if model is AuditEvent else 200)
+    if model is Case:
+        # The case with the most records: its page shows them all inline.
+        obj = Case.objects.annotate(records=Count("notes") + Count("referrals")).order_by("-records").first()
+    else:
+        obj = model._default_manager.order_by("pk").last()
+    if obj is None:
+        assert model in (AuditEvent, Group)  # seeding writes no events and creates no groups
+        return
+    with django_assert_max_num_queries(CHANGE_MAX_QUERIES):
+        assert root_client.get(admin_url(model, "change", obj.pk)).status_code == 200
