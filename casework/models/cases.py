@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from casework import choices
 from casework.fields import MultipleChoiceField
+from casework.models.querysets import CaseQuerySet, HouseholdQuerySet
 
 # A reference is read aloud and copied by hand: at most one character of each easily confused group
 # (0/O, 1/I/L, 8/B, 5/S, 2/Z) is used, so none can be mistaken for another.
@@ -41,6 +42,8 @@ class Household(models.Model):
         "casework.Organisation", on_delete=models.PROTECT, related_name="households"
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    objects = HouseholdQuerySet.as_manager()
 
     class Meta:
         ordering = ["reference"]
@@ -201,6 +204,8 @@ class Case(models.Model):
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = CaseQuerySet.as_manager()
 
     class Meta:
         ordering = ["-opened_on", "reference"]

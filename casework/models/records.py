@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from casework import choices
+from casework.models.querysets import CaseNoteQuerySet, CaseRecordQuerySet
 from casework.models.screened import ScreenedTextMixin
 
 FREE_TEXT_HELP = _(
@@ -38,6 +39,8 @@ class CaseNote(ScreenedTextMixin, models.Model):
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = CaseNoteQuerySet.as_manager()
 
     class Meta:
         ordering = ["-contact_on", "-created_at"]
@@ -79,6 +82,8 @@ class Assessment(models.Model):
     disengagement = score_field(choices.AssessmentDomain.DISENGAGEMENT)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
+    objects = CaseRecordQuerySet.as_manager()
+
     class Meta:
         ordering = ["-assessed_on"]
         indexes = [models.Index(fields=["case", "assessed_on"], name="assessment_case_date_idx")]
@@ -118,6 +123,8 @@ class LegalProceeding(ScreenedTextMixin, models.Model):
     outcome = models.TextField(_("outcome"), blank=True, help_text=FREE_TEXT_HELP)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = CaseRecordQuerySet.as_manager()
 
     class Meta:
         ordering = ["-started_on"]

@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from casework import choices
+from casework.models.querysets import CaseRecordQuerySet
 from casework.models.screened import ScreenedTextMixin
 
 RS = choices.ReferralStatus
@@ -97,6 +98,8 @@ class Referral(ScreenedTextMixin, models.Model):
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = CaseRecordQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]
