@@ -8,6 +8,7 @@ see but not change answers PermissionDenied on a write.
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied
@@ -146,5 +147,180 @@ def restrict_households(queryset: QuerySet, user) -> QuerySet:
 
 
 def may_use_admin(user) -> bool:
+    """Only system administrators, organisation administrators and auditors use the Django admin."""
     role = role_of(user)
     return role is not None and role.uses_admin_site
+
+
+# --- Organisations and users ---------------------------------------------------------------------------
+
+
+def restrict_organisations(queryset: QuerySet, user) -> QuerySet:
+    """System administrators and auditors see every organisation (auditors filter the trail by it);
+    anyone else who belongs to an organisation sees only their own; everyone else none."""
+    role = role_of(user)
+    if role is None:
+        return queryset.none()
+    if role == Role.SYSTEM_ADMIN or role.reads_audit_trail:
+        return queryset
+    if user.organisation_id:
+        return queryset.filter(pk=user.organisation_id)
+    return queryset.none()
+
+
+def restrict_users(queryset: QuerySet, user) -> QuerySet:
+    """System administrators see every user; members of an organisation see its users (the colleagues
+    a case is assigned to, a note is signed by); nobody else sees who the staff are."""
+    role = role_of(user)
+    if role == Role.SYSTEM_ADMIN:
+        return queryset
+    if role is None or not user.organisation_id:
+        return queryset.none()
+    return queryset.filter(organisation_id=user.organisation_id)
+
+
+def assignable_roles(actor) -> tuple[Role, ...]:
+    """The roles `actor` may give a user: every role for a system administrator; for an organisation
+    administrator only the roles that work inside one organisation (organisation administrator,
+    supervisor, caseworker) — never system administrator, analyst or auditor; none for anyone else."""
+    role = role_of(actor)
+    if role == Role.SYSTEM_ADMIN:
+        return tuple(Role)
+    if role is not None and role.manages_organisation_users and actor.organisation_id:
+        return tuple(candidate for candidate in Role if candidate.needs_organisation)
+    return ()
+
+
+def may_manage_user(actor, target) -> bool:
+    """Whether `actor` may change `target`'s account (names, password, role, active flag).
+
+    System administrators manage everyone. An organisation administrator manages the users of their
+    own organisation whose role they could have given (so never a superuser, nor an analyst or auditor
+    placed in the organisation), themselves included.
+    """
+    role = role_of(actor)
+    if role == Role.SYSTEM_ADMIN:
+        return True
+    if role is None or not role.manages_organisation_users or not actor.organisation_id:
+        return False
+    return (
+        target.organisation_id == actor.organisation_id
+        and not target.is_superuser
+        and target.role in assignable_roles(actor)
+    )
+
+
+def may_save_user(actor, user) -> bool:
+    """Whether the account as about to be saved is one `actor` may create or leave behind: for an
+    organisation administrator, a user of their own organisation, with a role they may give, who is
+    not a superuser. It checks the result, whatever form or request produced it."""
+    if role_of(actor) == Role.SYSTEM_ADMIN:
+        return True
+    return (
+        bool(actor.organisation_id)
+        and user.organisation_id == actor.organisation_id
+        and not user.is_superuser
+        and user.role in assignable_roles(actor)
+    )
+
+
+# Nobody changes these on their own account: a mistake would lock them out or raise them, and either is
+# for another administrator to do.
+OWN_ACCOUNT_LOCKED_FIELDS = ("role", "organisation", "is_active", "is_superuser")
+
+
+def chooses_organisation(actor) -> bool:
+    """Only a system administrator chooses which organisation a user belongs to; an organisation
+    administrator's users belong to theirs, whatever is posted."""
+    return role_of(actor) == Role.SYSTEM_ADMIN
+
+
+# What an organisation administrator may change about their own organisation: its settings. Its name and
+# short name identify it across the deployment, and whether it is active is for system administrators.
+ORGANISATION_SETTINGS = ("country", "shares_with_analysts")
+
+
+def may_change_organisation(actor, organisation) -> bool:
+    """System administrators change any organisation; an organisation administrator only the settings
+    (ORGANISATION_SETTINGS) of their own."""
+    role = role_of(actor)
+    if role == Role.SYSTEM_ADMIN:
+        return True
+    return (
+        role is not None
+        and role.manages_organisation_users
+        and organisation is not None
+        and organisation.pk == actor.organisation_id
+    )
+
+
+# --- The Django admin -------------------------------------------------------------------------------------
+
+
+class AdminArea(StrEnum):
+    """The parts of the Django admin that access is decided for; each ModelAdmin names its area."""
+
+    CASES = "cases"
+    CASE_RECORDS = "case_records"  # notes, referrals, assessments, legal proceedings, households
+    USERS = "users"
+    ORGANISATIONS = "organisations"
+    REFERENCE = "reference"  # countries, regions, armed groups, services, frameworks, programmes, figures
+    AUDIT_TRAIL = "audit_trail"
+    SIGN_IN_RECORDS = "sign_in_records"  # django-axes' failed sign-ins and lockouts
+
+
+VIEW, ADD, CHANGE, DELETE = "view", "add", "change", "delete"
+_ALL = frozenset({VIEW, ADD, CHANGE, DELETE})
+
+# What each role may do in each area of the admin. Within an area, the rows are further limited to
+# what the role sees (restrict_cases, restrict_users, …) and each object to the rules above
+# (can_edit_case, may_manage_user, may_change_organisation). Nobody deletes a case or a case record
+# (archived or corrected, never lost: DESIGN §3.4), a user (deactivated: the trail names them) or an
+# audit event (append-only). Supervisors, caseworkers and analysts do not use the admin at all.
+ADMIN_ACCESS: dict[Role, dict[AdminArea, frozenset[str]]] = {
+    Role.SYSTEM_ADMIN: {
+        AdminArea.CASES: frozenset({VIEW, ADD, CHANGE}),
+        AdminArea.CASE_RECORDS: frozenset({VIEW, ADD, CHANGE}),
+        AdminArea.USERS: frozenset({VIEW, ADD, CHANGE}),
+        AdminArea.ORGANISATIONS: _ALL,
+        AdminArea.REFERENCE: _ALL,
+        AdminArea.AUDIT_TRAIL: frozenset({VIEW}),
+        AdminArea.SIGN_IN_RECORDS: frozenset({VIEW, DELETE}),  # deleting an attempt lifts a lockout
+    },
+    Role.ORG_ADMIN: {
+        AdminArea.CASES: frozenset({VIEW}),
+        AdminArea.CASE_RECORDS: frozenset({VIEW}),
+        AdminArea.USERS: frozenset({VIEW, ADD, CHANGE}),
+        AdminArea.ORGANISATIONS: frozenset({VIEW, CHANGE}),
+        AdminArea.REFERENCE: frozenset({VIEW}),
+    },
+    Role.AUDITOR: {
+        AdminArea.AUDIT_TRAIL: frozenset({VIEW}),
+    },
+}
+
+
+def admin_may(user, action: str, area: AdminArea) -> bool:
+    """Whether `user` may `action` ("view", "add", "change", "delete") in `area` of the admin at all.
+
+    Only roles that use the admin site have rows in ADMIN_ACCESS; Django's per-model permissions and
+    groups play no part: roles are data, and a superuser counts as a system administrator. A role that
+    works inside an organisation may do nothing without one.
+    """
+    role = role_of(user)
+    if role is None or not role.uses_admin_site:
+        return False
+    if role.needs_organisation and not user.organisation_id:
+        return False
+    return action in ADMIN_ACCESS.get(role, {}).get(area, frozenset())
+
+
+def may_review_history(user, case: Case) -> bool:
+    """Field history, and restoring from it, is for those who answer for a whole caseload: supervisors
+    of the case's organisation and system administrators — and only where they may edit the case, since
+    a restore is an edit. Caseworkers and read-only roles are refused (organisation administrators,
+    auditors); who may not see the case at all never gets this far (404)."""
+    role = role_of(user)
+    if role is None or not can_edit_case(user, case):
+        return False
+    return role.can_assign or role == Role.SYSTEM_ADMIN

@@ -9,6 +9,10 @@ class CaseworkConfig(AppConfig):
     name = "casework"
     verbose_name = _("Casework")
 
+    def ready(self) -> None:
+        # Connects the receivers that audit signing in and out.
+        from casework import middleware, signin  # noqa: F401
+
 
 class CaseworkAdminConfig(admin_apps.AdminConfig):
     """django.contrib.admin, with a site that admits users by role (see casework/admin_site.py)."""

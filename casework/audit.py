@@ -7,20 +7,37 @@ note records only that its text changed.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from django.core.exceptions import PermissionDenied
 from django.db import models
+from django.http import Http404
 
+from casework import access
 from casework.models import AuditEvent
 
-# Fields whose values never go into the trail, only the fact that they changed.
-FREE_TEXT_FIELDS = frozenset({"text", "outcome_note", "outcome"})
+if TYPE_CHECKING:
+    from django.http import HttpRequest
+
+    from casework.models import Case
+
+# Free text never goes into the trail, only the fact that it changed: every TextField of the model.
+FREE_TEXT_FIELDS = frozenset({"text", "outcome_note", "outcome", "summary", "description"})
+
+
+def free_text_fields(model: type[models.Model] | None) -> frozenset[str]:
+    if model is None:
+        return FREE_TEXT_FIELDS
+    return frozenset(
+        field.name for field in model._meta.concrete_fields if isinstance(field, models.TextField)
+    )
 
 
 class Action(models.TextChoices):
     SIGN_IN = "sign_in", "Signed in"
     SIGN_IN_FAILED = "sign_in_failed", "Sign-in failed"
     SIGN_IN_LOCKED = "sign_in_locked", "Sign-in refused: locked out"
+    LOCKED_OUT = "locked_out", "Locked out after repeated failed sign-ins"
     SIGN_OUT = "sign_out", "Signed out"
     VIEW = "view", "Viewed"
     CREATE = "create", "Created"
@@ -79,14 +96,20 @@ def _case_reference_of(obj: models.Model) -> str:
     return getattr(case, "reference", "") or ""
 
 
-def changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
-    """Which fields changed, old → new; free text only as "changed"."""
+def changes(
+    before: dict[str, Any], after: dict[str, Any], model: type[models.Model] | None = None
+) -> dict[str, Any]:
+    """Which fields changed, old → new; free text (the model's TextFields) only as "changed".
+
+    Without a model, every field name that is free text anywhere in the project is treated as such.
+    """
+    free_text = free_text_fields(model)
     changed: dict[str, Any] = {}
     for field, new in after.items():
         old = before.get(field)
         if old == new:
             continue
-        if field in FREE_TEXT_FIELDS:
+        if field in free_text:
             changed[field] = "changed"
         else:
             changed[field] = {"old": _plain(old), "new": _plain(new)}
@@ -99,3 +122,22 @@ def _plain(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [_plain(item) for item in value]
     return str(value)
+
+
+def audited_case(request: HttpRequest, reference: str, *, write: bool = False, page: str = "") -> Case:
+    """The case at a case URL, through the access module, with refusals written to the trail.
+
+    Http404 (not visible, or no such case) and PermissionDenied (visible, read-only) are recorded as
+    `not_found` and `denied` with the reference asked for, then raised again: the trail keeps who probed
+    which reference, the answer to the user does not repeat it. A successful fetch records nothing; the
+    caller records what it then does (a view, a change).
+    """
+    details = {"page": page, "method": request.method}
+    try:
+        return access.get_case_for_user(request.user, reference, write=write)
+    except Http404:
+        record(Action.NOT_FOUND, request=request, case_reference=reference[:9], details=details)
+        raise
+    except PermissionDenied:
+        record(Action.DENIED, request=request, case_reference=reference[:9], details=details)
+        raise

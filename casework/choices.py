@@ -23,6 +23,11 @@ class Role(models.TextChoices):
         return self in {Role.SYSTEM_ADMIN, Role.ORG_ADMIN, Role.AUDITOR}
 
     @property
+    def manages_organisation_users(self) -> bool:
+        """Creates, changes and deactivates the users of their own organisation (in the admin)."""
+        return self == Role.ORG_ADMIN
+
+    @property
     def works_on_cases(self) -> bool:
         return self in {Role.SUPERVISOR, Role.CASEWORKER}
 

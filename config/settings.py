@@ -115,7 +115,7 @@ DATABASES = {
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "casework.User"
 AUTHENTICATION_BACKENDS = [
-    "axes.backends.AxesStandaloneBackend",  # refuses locked-out sign-ins before checking a password
+    "casework.signin.LockoutBackend",  # axes: refuses locked-out sign-ins before checking a password
     "django.contrib.auth.backends.ModelBackend",
 ]
 LOGIN_URL = "/accounts/login/"
@@ -153,6 +153,8 @@ AXES_COOLOFF_TIME = envint("CASEWORK_LOGIN_COOLOFF_MINUTES", 30) / 60  # hours
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "casework.signin.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "casework.audit.client_ip"  # the address the audit trail records
+AXES_USERNAME_CALLABLE = "casework.signin.attempted_username"  # cut to a username's length
 AXES_VERBOSE = False
 
 # Aggregates with a count from 1 to k-1 are suppressed before anyone sees them (DESIGN §3.5).

@@ -1,9 +1,21 @@
 from django.contrib import admin
-from django.urls import path
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
 
 from casework.views import healthz
 
+# Sign-in pages, by the names django.contrib.auth uses. No password reset by e-mail: staff accounts are
+# reset by their organisation's administrator.
+accounts = [
+    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("password_change/", auth_views.PasswordChangeView.as_view(), name="password_change"),
+    path("password_change/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
+]
+
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("accounts/", include(accounts)),
     path("healthz", healthz, name="healthz"),
+    path("", include("casework.urls")),
 ]

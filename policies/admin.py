@@ -1,9 +1,12 @@
-"""The legal and programme landscape, maintained by system administrators."""
+"""The legal and programme landscape, maintained by system administrators; everyone else who uses the
+admin reads it (access.ADMIN_ACCESS, area "reference")."""
 
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from casework.admin.base import BaseAdmin, StackedInline, TabularInline, choice_set_display, choice_set_filter
+from casework.access import AdminArea
+from casework.admin.base import BaseAdmin as CaseworkBaseAdmin
+from casework.admin.base import StackedInline, TabularInline, choice_set_display, choice_set_filter
 from policies.models import (
     ArmedGroup,
     ArmedGroupAlias,
@@ -16,6 +19,10 @@ from policies.models import (
 )
 
 SOURCE_FIELDS = ("source", "source_url", "is_illustrative")
+
+
+class BaseAdmin(CaseworkBaseAdmin):
+    admin_area = AdminArea.REFERENCE
 
 
 class RegionInline(TabularInline):

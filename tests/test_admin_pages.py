@@ -5,7 +5,6 @@ from types import SimpleNamespace
 import pytest
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib import admin
-from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.db import connection
 from django.db.models import Count
@@ -38,7 +37,9 @@ from policies.models import (
 from tests import factories
 
 # Measured on SQLite and PostgreSQL; two of each are the session's refresh (SESSION_SAVE_EVERY_REQUEST).
-CHANGELIST_MAX_QUERIES = 12
+# The case list has the most filters over related rows (organisation, assigned caseworker, two
+# countries), one query each.
+CHANGELIST_MAX_QUERIES = 13
 ADD_MAX_QUERIES = 7
 CHANGE_MAX_QUERIES = 20
 
@@ -104,7 +105,6 @@ def build_dataset() -> SimpleNamespace:
         case_reference=mother.reference,
         ip_address="127.0.0.1",
     )
-    auth_group = Group.objects.create(name=f"Data entry {n}")
     seen = {"user_agent": "test", "ip_address": "127.0.0.1", "username": caseworker.username}
     seen |= {"http_accept": "text/html", "path_info": "/accounts/login/"}
     attempt = AccessAttempt.objects.create(**seen, get_data="", post_data="", failures_since_start=2)
@@ -114,7 +114,6 @@ def build_dataset() -> SimpleNamespace:
         objects={
             Organisation: organisation,
             User: caseworker,
-            Group: auth_group,
             Country: kz,
             Region: region,
             ArmedGroup: group,
@@ -235,7 +234,9 @@ def test_audit_changelist_filters_by_action_and_date(root_client, dataset):
     assert root_client.get(url, {"action": "case.view"}).context["cl"].result_count == 1
     assert root_client.get(url, {"action": "case.update"}).context["cl"].result_count == 0
     year = {"at__year": event.at.year, "at__month": event.at.month}
-    assert root_client.get(url, year).context["cl"].result_count == 1
+    assert event in root_client.get(url, year).context["cl"].result_list
+    last_year = {"at__year": event.at.year - 1}
+    assert root_client.get(url, last_year).context["cl"].result_count == 0
 
 
 def test_cases_cannot_be_deleted_only_archived(root_client, dataset):
@@ -359,7 +360,7 @@ def test_every_admin_page_renders_on_seeded_demo_data_within_bound(
     else:
         obj = model._default_manager.order_by("pk").last()
     if obj is None:
-        assert model in (AuditEvent, Group, AccessAttempt, AccessLog, AccessFailureLog)  # not seeded
+        assert model in (AuditEvent, AccessAttempt, AccessLog, AccessFailureLog)  # not seeded
         return
     with django_assert_max_num_queries(CHANGE_MAX_QUERIES):
         assert root_client.get(admin_url(model, "change", obj.pk)).status_code == 200

@@ -9,6 +9,7 @@ from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
+from simple_history.models import HistoricalChanges
 
 from casework import choices
 from casework.fields import MultipleChoiceField
@@ -425,6 +426,8 @@ CHOICE_FIELDS = [
     (model, field.name)
     for app_label in ("casework", "policies")
     for model in apps.get_app_config(app_label).get_models()
+    # Field history copies the models' fields; the rules are the models' own.
+    if not issubclass(model, HistoricalChanges)
     for field in model._meta.concrete_fields
     if field.choices
 ]

@@ -1,5 +1,8 @@
-"""The Django admin for system administrators: data entry for the whole domain."""
+"""The Django admin: the whole domain for system administrators, scoped by role for everyone else.
 
-from casework.admin import audit, cases, organisations, records, services
+Who may do what in it is decided by `casework.access` (see `access.ADMIN_ACCESS`); `base.py` applies it.
+"""
 
-__all__ = ["audit", "cases", "organisations", "records", "services"]
+from casework.admin import audit, cases, organisations, records, services, signin_records
+
+__all__ = ["audit", "cases", "organisations", "records", "services", "signin_records"]

@@ -1,23 +1,42 @@
-"""What every admin of this project shares: scoped choices, list-only prefetching, user stamps.
+"""What every admin of this project shares: access by role, scoped choices, audit events, user stamps.
 
-Per-role access in the admin comes later; it will be added in `get_queryset` (from
-`Case.objects.visible_to(user)` and its siblings). Everything here is arranged so that one override
-there is enough: the change list, the autocomplete and the choices of every related field all start
-from the related admin's `get_queryset`.
+Access is decided by `casework.access`, never by Django's per-model permissions or groups (roles are
+data, not auth groups; `is_staff` plays no part). Each admin names its area (`access.AdminArea`) and the
+permission methods ask `access.admin_may`; objects are further limited by `get_queryset`, which starts
+from `visible_to(user)` and its siblings in the access module. Everything is arranged so that this one
+scoping is enough: the change list, the autocomplete, the choices of every related field and of every
+related list filter all start from the related admin's `get_queryset`.
+
+A missing object and an object the user may not see get the same answer, a 404 that names neither
+the id nor a reference (Django would redirect with "… with ID … doesn't exist"). An object the user
+sees but may not change renders read-only, and a POST to it is refused with 403.
 """
+
+from contextlib import contextmanager
 
 from django.contrib import admin
 from django.contrib.admin.exceptions import NotRegistered
+from django.contrib.admin.utils import get_fields_from_path
 from django.contrib.admin.views.main import ChangeList
 from django.contrib.admin.widgets import AutocompleteSelect
+from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.forms.models import BaseInlineFormSet
+from django.http import Http404
+
+from casework import access, audit
+from casework.access import AdminArea
+from casework.admin import auditing
+from casework.screening_forms import CONFIRM_FIELD
 
 # Who did something is recorded from the signed-in user, never typed: set once when the record is
 # created (`created_by`, `assessed_by`), or when left empty (`author`, so that an administrator can
 # enter a note on a caseworker's behalf).
 STAMPED_ON_CREATION = ("created_by", "assessed_by")
 DEFAULTS_TO_USER = ("author",)
+
+# Form fields that only make sense when saving; a read-only page leaves them out.
+FORM_ONLY_FIELDS = frozenset({"loaded_version", CONFIRM_FIELD})
 
 
 def stamp_user(obj, user) -> None:
@@ -29,6 +48,189 @@ def stamp_user(obj, user) -> None:
     for name in DEFAULTS_TO_USER:
         if name in field_names and getattr(obj, f"{name}_id") is None:
             setattr(obj, name, user)
+
+
+class NotVisible(Http404):
+    """A missing object and one the user may not see: one answer for both, echoing neither id nor
+    reference, so that the answer does not tell whether the object exists."""
+
+    def __init__(self):
+        super().__init__("Not found.")
+
+
+def without_fields(fieldsets, names: frozenset[str]):
+    """The fieldsets with the named fields taken out (of lines of several fields too)."""
+
+    def keep(fields):
+        kept = []
+        for field in fields:
+            if isinstance(field, list | tuple):
+                line = tuple(name for name in field if name not in names)
+                if line:
+                    kept.append(line)
+            elif field not in names:
+                kept.append(field)
+        return tuple(kept)
+
+    return [(name, {**options, "fields": keep(options["fields"])}) for name, options in fieldsets]
+
+
+class ScopedRelatedFieldListFilter(admin.RelatedFieldListFilter):
+    """A related-object filter whose choices come from the related admin's `get_queryset`.
+
+    Django lists every row of the related table, so an organisation administrator's filter by
+    organisation or by assigned caseworker would name other organisations and their staff.
+    """
+
+    def field_choices(self, field, request, model_admin):
+        try:
+            related_admin = model_admin.admin_site.get_model_admin(field.remote_field.model)
+        except NotRegistered:
+            return super().field_choices(field, request, model_admin)
+        queryset = related_admin.get_queryset(request)
+        ordering = related_admin.get_ordering(request)
+        if ordering:
+            queryset = queryset.order_by(*ordering)
+        attname = field.remote_field.get_related_field().attname
+        return [(getattr(obj, attname), str(obj)) for obj in queryset]
+
+
+class RoleAccessMixin:
+    """Permissions by role, scoped rows, the 404 for the unseen, and the audit events of an admin.
+
+    - `admin_area`: which row of `access.ADMIN_ACCESS` governs this admin;
+    - `audits_reads`: opening a change or history page is an audit event (case content);
+    - `audits_writes`: creating and changing objects are audit events, and so are refusals (403, 404);
+    - `audit_fields`: the fields whose changes an event records (default: every editable field).
+    """
+
+    admin_area: AdminArea
+    audits_reads = False
+    audits_writes = False
+    audit_fields: tuple[str, ...] | None = None
+
+    # --- permissions, from the access module -----------------------------------------------------------
+
+    def may(self, request, action: str) -> bool:
+        return access.admin_may(request.user, action, self.admin_area)
+
+    def may_change_object(self, request, obj) -> bool:
+        """Object-level rule on top of the area's; admins of cases, users and organisations refine it."""
+        return True
+
+    def has_module_permission(self, request):
+        return self.may(request, access.VIEW)
+
+    def has_view_permission(self, request, obj=None):
+        # An object reaches this only through get_queryset, so it is one the user may see.
+        return self.may(request, access.VIEW)
+
+    def has_add_permission(self, request):
+        return self.may(request, access.ADD)
+
+    def has_change_permission(self, request, obj=None):
+        return self.may(request, access.CHANGE) and (obj is None or self.may_change_object(request, obj))
+
+    def has_delete_permission(self, request, obj=None):
+        return self.may(request, access.DELETE) and (obj is None or self.may_change_object(request, obj))
+
+    # --- rows ------------------------------------------------------------------------------------------
+
+    def get_queryset(self, request):
+        """The rows this user may see: the model's `visible_to(user)` where it has one (cases and what
+        belongs to them), every row of reference data; admins of users and organisations override it."""
+        queryset = super().get_queryset(request)
+        visible_to = getattr(queryset, "visible_to", None)
+        return visible_to(request.user) if visible_to is not None else queryset
+
+    def get_object(self, request, object_id, from_field=None):
+        obj = super().get_object(request, object_id, from_field)
+        if obj is None:
+            raise NotVisible
+        # Kept for the audit: what the object was before the form changed it, and which it was.
+        request.casework_admin_object = obj
+        request.casework_admin_before = auditing.field_values(obj, self.get_audit_fields())
+        return obj
+
+    def get_list_filter(self, request):
+        return tuple(self._scoped_filter(item) for item in super().get_list_filter(request))
+
+    def _scoped_filter(self, item):
+        if not isinstance(item, str):
+            return item
+        field = get_fields_from_path(self.model, item)[-1]
+        if field.is_relation and not field.auto_created:
+            return (item, ScopedRelatedFieldListFilter)
+        return item
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is not None and not self.has_change_permission(request, obj):
+            return without_fields(fieldsets, FORM_ONLY_FIELDS)
+        return fieldsets
+
+    # --- audit -----------------------------------------------------------------------------------------
+
+    def get_audit_fields(self) -> tuple[str, ...]:
+        return self.audit_fields or auditing.editable_fields(self.model)
+
+    @contextmanager
+    def refusals_audited(self, request, object_id=None):
+        """Writes a `not_found` or `denied` event for a refusal, outside the view's transaction (which
+        the refusal rolls back), then lets the refusal answer."""
+        try:
+            yield
+        except NotVisible:
+            if self.audits_writes:
+                auditing.record_not_found(request, self.model, object_id)
+            raise
+        except PermissionDenied:
+            if self.audits_writes:
+                obj = getattr(request, "casework_admin_object", None)
+                auditing.record_denied(request, self.model, obj if isinstance(obj, self.model) else None)
+            raise
+
+    def changelist_view(self, request, extra_context=None):
+        with self.refusals_audited(request):
+            return super().changelist_view(request, extra_context)
+
+    def add_view(self, request, form_url="", extra_context=None):
+        with self.refusals_audited(request):
+            return super().add_view(request, form_url, extra_context)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        with self.refusals_audited(request, object_id):
+            response = super().change_view(request, object_id, form_url, extra_context)
+        if self.audits_reads and request.method == "GET" and response.status_code == 200:
+            audit.record(audit.Action.VIEW, request=request, obj=request.casework_admin_object)
+        return response
+
+    def history_view(self, request, object_id, extra_context=None):
+        with self.refusals_audited(request, object_id):
+            response = super().history_view(request, object_id, extra_context)
+        if self.audits_reads and response.status_code == 200:
+            audit.record(
+                audit.Action.VIEW,
+                request=request,
+                obj=request.casework_admin_object,
+                details={"page": "history"},
+            )
+        return response
+
+    def delete_view(self, request, object_id, extra_context=None):
+        with self.refusals_audited(request, object_id):
+            return super().delete_view(request, object_id, extra_context)
+
+    def save_model(self, request, obj, form, change):
+        """Saves, then records what changed: old → new, free text only as "changed"."""
+        before = getattr(request, "casework_admin_before", {}) if change else {}
+        super().save_model(request, obj, form, change)
+        if self.audits_writes:
+            details = auditing.record_saved(request, obj, before, self.get_audit_fields(), created=not change)
+            self.after_save_audited(request, obj, details, created=not change)
+
+    def after_save_audited(self, request, obj, details: dict, created: bool) -> None:
+        """A hook for events that follow from a save (an assignment)."""
 
 
 class AdminDefaultsMixin:
@@ -56,7 +258,7 @@ class HookedChangeList(ChangeList):
         return self.model_admin.changelist_queryset(request, queryset)
 
 
-class BaseAdmin(AdminDefaultsMixin, admin.ModelAdmin):
+class BaseAdmin(RoleAccessMixin, AdminDefaultsMixin, admin.ModelAdmin):
     # Prefetches and annotations the list columns need; kept out of `get_queryset` because that
     # queryset also feeds autocompletes and the choices of other admins' forms.
     list_prefetch_related: tuple[str, ...] = ()
@@ -81,6 +283,9 @@ class BaseAdmin(AdminDefaultsMixin, admin.ModelAdmin):
             stamp_user(instance, request.user)
             instance.save()
         formset.save_m2m()
+        if self.audits_writes:
+            # One event per row added or changed, as if it had been saved on its own page.
+            auditing.record_formset(request, formset)
 
 
 class LargeTableAdmin(BaseAdmin):
@@ -135,6 +340,41 @@ class InlineMixin(AdminDefaultsMixin):
 
     extra = 0
     formset = PreloadedRelationsFormSet
+    # The area whose rules govern the rows; by default the parent admin's.
+    admin_area: AdminArea | None = None
+
+    def _area(self) -> AdminArea:
+        return self.admin_area or self.admin_site.get_model_admin(self.parent_model).admin_area
+
+    def _may(self, request, action: str, obj) -> bool:
+        """Rows are added, changed or deleted only on a parent the user may change."""
+        if not access.admin_may(request.user, action, self._area()):
+            return False
+        parent_admin = self.admin_site.get_model_admin(self.parent_model)
+        return obj is None or parent_admin.has_change_permission(request, obj)
+
+    def has_view_permission(self, request, obj=None):
+        return access.admin_may(request.user, access.VIEW, self._area())
+
+    def has_add_permission(self, request, obj):
+        return self._may(request, access.ADD, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return self._may(request, access.CHANGE, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._may(request, access.DELETE, obj)
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        visible_to = getattr(queryset, "visible_to", None)
+        return visible_to(request.user) if visible_to is not None else queryset
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if not self.has_change_permission(request, obj):
+            return without_fields(fieldsets, FORM_ONLY_FIELDS)
+        return fieldsets
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):

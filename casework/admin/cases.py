@@ -1,11 +1,21 @@
-"""Households and cases; the case form refuses a stale edit (optimistic locking, DESIGN §3.4)."""
+"""Households and cases; the case form refuses a stale edit (optimistic locking, DESIGN §3.4).
+
+Organisation administrators read their organisation's cases here; only system administrators change
+them. Opening a case, creating or changing it or its records, and assigning it are audit events.
+"""
+
+from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db.models import Count, F
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from casework import access, audit
+from casework.access import AdminArea
 from casework.admin.base import BaseAdmin, LargeTableAdmin, TabularInline, choice_set_filter
 from casework.admin.records import AssessmentInline, CaseNoteInline, LegalProceedingInline
 from casework.admin.services import ReferralInline
@@ -23,6 +33,7 @@ class HouseholdMemberInline(TabularInline):
     show_change_link = True
     verbose_name = _("member")
     verbose_name_plural = _("members")
+    admin_area = AdminArea.CASES
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("organisation")
@@ -39,6 +50,9 @@ class HouseholdMemberInline(TabularInline):
 
 @admin.register(Household)
 class HouseholdAdmin(BaseAdmin):
+    admin_area = AdminArea.CASE_RECORDS
+    audits_reads = True
+    audits_writes = True
     list_display = ("reference", "organisation", "member_count", "created_at")
     list_filter = ("organisation",)
     list_select_related = ("organisation",)
@@ -103,6 +117,9 @@ class CaseAdminForm(forms.ModelForm):
 
 @admin.register(Case)
 class CaseAdmin(LargeTableAdmin):
+    admin_area = AdminArea.CASES
+    audits_reads = True
+    audits_writes = True
     form = CaseAdminForm
     list_display = (
         "reference",
@@ -118,6 +135,7 @@ class CaseAdmin(LargeTableAdmin):
     list_filter = (
         "status",
         "organisation",
+        "assigned_to",
         "sex",
         "age_band",
         "citizenship",
@@ -143,7 +161,15 @@ class CaseAdmin(LargeTableAdmin):
         "armed_group",
         "household",
     )
-    readonly_fields = ("reference", "version", "created_by", "created_at", "updated_at", "archived_at")
+    readonly_fields = (
+        "reference",
+        "version",
+        "created_by",
+        "created_at",
+        "updated_at",
+        "archived_at",
+        "who_accessed",
+    )
     fieldsets = (
         (
             _("Profile"),
@@ -194,12 +220,30 @@ class CaseAdmin(LargeTableAdmin):
     inlines = (CaseNoteInline, ReferralInline, AssessmentInline, LegalProceedingInline)
 
     def get_fieldsets(self, request, obj=None):
-        # Before saving there is nothing to keep the books on; a reference shown now would be wrong.
-        return self.fieldsets[:-1] if obj is None else self.fieldsets
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None:
+            # Before saving there is nothing to keep the books on; a reference shown now would be wrong.
+            return fieldsets[:-1]
+        if access.admin_may(request.user, access.VIEW, AdminArea.AUDIT_TRAIL):
+            name, options = fieldsets[-1]
+            fieldsets = [*fieldsets[:-1], (name, {**options, "fields": (*options["fields"], "who_accessed")})]
+        return fieldsets
 
-    def has_delete_permission(self, request, obj=None):
-        # Cases are archived, never deleted (DESIGN §3.4).
-        return False
+    def may_change_object(self, request, obj):
+        return access.can_edit_case(request.user, obj)
+
+    @admin.display(description=_("who accessed this case"))
+    def who_accessed(self, obj):
+        """Everyone who opened or changed the case, in the audit trail (for those who read it)."""
+        url = reverse("admin:casework_auditevent_changelist", current_app=self.admin_site.name)
+        query = urlencode({"case_reference": obj.reference})
+        return format_html('<a href="{}?{}">{}</a>', url, query, _("Audit trail of this case"))
+
+    def after_save_audited(self, request, obj, details, created):
+        if "assigned_to" in details:
+            audit.record(
+                audit.Action.ASSIGN, request=request, obj=obj, details={"assigned_to": details["assigned_to"]}
+            )
 
     @admin.display(description=_("month of return"), ordering="return_month")
     def month_of_return(self, obj):

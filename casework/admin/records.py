@@ -3,6 +3,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from casework.access import AdminArea
 from casework.admin.base import LargeTableAdmin, StackedInline, TabularInline
 from casework.models import Assessment, CaseNote, LegalProceeding
 from casework.screening_forms import ScreenedModelForm
@@ -23,8 +24,18 @@ class NoteAuthorMixin:
 NOTE_FIELDS = (("contact_on", "contact_type", "author", "restricted"), "text", "confirm_no_identifiers")
 
 
+class CaseRecordAdmin(LargeTableAdmin):
+    """A record of a case on its own page: visible with its case (restricted notes: author and
+    supervisors only), read-only for organisation administrators, audited like the case."""
+
+    admin_area = AdminArea.CASE_RECORDS
+    audits_reads = True
+    audits_writes = True
+
+
 class CaseNoteInline(NoteAuthorMixin, StackedInline):
     model = CaseNote
+    admin_area = AdminArea.CASE_RECORDS
     form = ScreenedModelForm
     fields = NOTE_FIELDS
     autocomplete_fields = ("author",)
@@ -34,7 +45,7 @@ class CaseNoteInline(NoteAuthorMixin, StackedInline):
 
 
 @admin.register(CaseNote)
-class CaseNoteAdmin(NoteAuthorMixin, LargeTableAdmin):
+class CaseNoteAdmin(NoteAuthorMixin, CaseRecordAdmin):
     form = ScreenedModelForm
     # The text stays out of the list: free text is read one record at a time.
     list_display = ("contact_on", "case", "contact_type", "author", "restricted")
@@ -53,6 +64,7 @@ class CaseNoteAdmin(NoteAuthorMixin, LargeTableAdmin):
 
 class AssessmentInline(TabularInline):
     model = Assessment
+    admin_area = AdminArea.CASE_RECORDS
     fields = ("assessed_on", *SCORES, "assessed_by")
     readonly_fields = ("assessed_by",)
 
@@ -61,7 +73,7 @@ class AssessmentInline(TabularInline):
 
 
 @admin.register(Assessment)
-class AssessmentAdmin(LargeTableAdmin):
+class AssessmentAdmin(CaseRecordAdmin):
     list_display = ("assessed_on", "case", "assessed_by", *SCORES)
     list_filter = ("assessed_on", "case__organisation")
     list_select_related = ("case", "assessed_by")
@@ -87,6 +99,7 @@ PROCEEDING_FIELDS = (
 
 class LegalProceedingInline(StackedInline):
     model = LegalProceeding
+    admin_area = AdminArea.CASE_RECORDS
     form = ScreenedModelForm
     fields = PROCEEDING_FIELDS
     autocomplete_fields = ("framework", "provision")
@@ -96,7 +109,7 @@ class LegalProceedingInline(StackedInline):
 
 
 @admin.register(LegalProceeding)
-class LegalProceedingAdmin(LargeTableAdmin):
+class LegalProceedingAdmin(CaseRecordAdmin):
     form = ScreenedModelForm
     list_display = ("case", "framework", "provision", "stage", "started_on", "ended_on", "closed_court")
     list_filter = ("stage", "closed_court", "started_on", "framework__country", "case__organisation")

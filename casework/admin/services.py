@@ -3,13 +3,16 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from casework.admin.base import BaseAdmin, LargeTableAdmin, StackedInline
+from casework.access import AdminArea
+from casework.admin.base import BaseAdmin, StackedInline
+from casework.admin.records import CaseRecordAdmin
 from casework.models import Referral, ServiceProvider, ServiceType
 from casework.screening_forms import ScreenedModelForm
 
 
 @admin.register(ServiceType)
 class ServiceTypeAdmin(BaseAdmin):
+    admin_area = AdminArea.REFERENCE
     list_display = ("name", "code", "is_active")
     list_filter = ("is_active",)
     search_fields = ("name", "code")
@@ -19,6 +22,7 @@ class ServiceTypeAdmin(BaseAdmin):
 
 @admin.register(ServiceProvider)
 class ServiceProviderAdmin(BaseAdmin):
+    admin_area = AdminArea.REFERENCE
     list_display = ("name", "country", "region", "services", "is_active")
     list_filter = ("is_active", "country", "service_types")
     list_select_related = ("country", "region__country")
@@ -44,6 +48,7 @@ REFERRAL_FIELDS = (
 
 class ReferralInline(StackedInline):
     model = Referral
+    admin_area = AdminArea.CASE_RECORDS
     form = ScreenedModelForm
     fields = (*REFERRAL_FIELDS, "created_by")
     readonly_fields = ("created_by",)
@@ -54,7 +59,7 @@ class ReferralInline(StackedInline):
 
 
 @admin.register(Referral)
-class ReferralAdmin(LargeTableAdmin):
+class ReferralAdmin(CaseRecordAdmin):
     form = ScreenedModelForm
     list_display = ("case", "service_type", "provider", "status", "referred_on", "ended_on", "outcome")
     list_filter = ("status", "service_type", "outcome", "referred_on", "case__organisation")

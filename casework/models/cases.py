@@ -8,6 +8,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from casework import choices
 from casework.fields import MultipleChoiceField
@@ -44,6 +45,7 @@ class Household(models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     objects = HouseholdQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["reference"]
@@ -206,6 +208,8 @@ class Case(models.Model):
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     objects = CaseQuerySet.as_manager()
+    # Who changed what and when (casework/history.py); updated_at would only repeat history_date.
+    history = HistoricalRecords(excluded_fields=["updated_at"])
 
     class Meta:
         ordering = ["-opened_on", "reference"]

@@ -6,6 +6,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from casework import choices
 from casework.models.querysets import CaseNoteQuerySet, CaseRecordQuerySet
@@ -41,6 +42,7 @@ class CaseNote(ScreenedTextMixin, models.Model):
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     objects = CaseNoteQuerySet.as_manager()
+    history = HistoricalRecords(excluded_fields=["updated_at"])
 
     class Meta:
         ordering = ["-contact_on", "-created_at"]
@@ -83,6 +85,7 @@ class Assessment(models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     objects = CaseRecordQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["-assessed_on"]
@@ -125,6 +128,7 @@ class LegalProceeding(ScreenedTextMixin, models.Model):
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     objects = CaseRecordQuerySet.as_manager()
+    history = HistoricalRecords(excluded_fields=["updated_at"])
 
     class Meta:
         ordering = ["-started_on"]
