@@ -10,6 +10,7 @@ from casework.models import (
     Assessment,
     Case,
     CaseNote,
+    ClosureRequest,
     Household,
     LegalProceeding,
     Organisation,
@@ -239,3 +240,13 @@ class LegalProceedingFactory(factory.django.DjangoModelFactory):
     provision = factory.SubFactory(ProvisionFactory, framework=factory.SelfAttribute("..framework"))
     stage = choices.ProceedingStage.INVESTIGATION
     started_on = factory.LazyFunction(lambda: timezone.localdate() - datetime.timedelta(days=60))
+
+
+class ClosureRequestFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ClosureRequest
+
+    case = factory.SubFactory(CaseFactory)
+    requested_by = factory.SelfAttribute("case.assigned_to")
+    reason = choices.ClosureReason.REINTEGRATED
+    note = "Goals of the plan met; the family is settled and the children attend school."

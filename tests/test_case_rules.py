@@ -13,12 +13,22 @@ from simple_history.models import HistoricalChanges
 
 from casework import choices
 from casework.fields import MultipleChoiceField
-from casework.models import Assessment, Case, CaseNote, Household, LegalProceeding, Referral, User
+from casework.models import (
+    Assessment,
+    Case,
+    CaseNote,
+    ClosureRequest,
+    Household,
+    LegalProceeding,
+    Referral,
+    User,
+)
 from policies import models as policy_models
 from tests.factories import (
     ArmedGroupFactory,
     CaseFactory,
     CaseNoteFactory,
+    ClosureRequestFactory,
     CountryFactory,
     HouseholdFactory,
     LegalFrameworkFactory,
@@ -421,6 +431,7 @@ FACTORIES = {
     policy_models.Provision: ProvisionFactory,
     policy_models.Programme: ProgrammeFactory,
     policy_models.ReportedFigure: ReportedFigureFactory,
+    ClosureRequest: ClosureRequestFactory,
 }
 CHOICE_FIELDS = [
     (model, field.name)
@@ -437,7 +448,10 @@ def enumerations() -> list[type[models.TextChoices]]:
     found = [
         obj for obj in vars(choices).values() if inspect.isclass(obj) and issubclass(obj, models.Choices)
     ]
-    for model in apps.get_app_config("policies").get_models():
+    for model in [
+        *apps.get_app_config("policies").get_models(),
+        *apps.get_app_config("casework").get_models(),
+    ]:
         found += [
             obj for obj in vars(model).values() if inspect.isclass(obj) and issubclass(obj, models.Choices)
         ]

@@ -1,5 +1,6 @@
 from casework.models.audit import AuditEvent
 from casework.models.cases import Case, Household
+from casework.models.closure import ClosureRequest
 from casework.models.organisations import Organisation, User
 from casework.models.records import Assessment, CaseNote, LegalProceeding
 from casework.models.services import Referral, ServiceProvider, ServiceType
@@ -9,6 +10,7 @@ __all__ = [
     "AuditEvent",
     "Case",
     "CaseNote",
+    "ClosureRequest",
     "Household",
     "LegalProceeding",
     "Organisation",
