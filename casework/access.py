@@ -324,3 +324,14 @@ def may_review_history(user, case: Case) -> bool:
     if role is None or not can_edit_case(user, case):
         return False
     return role.can_assign or role == Role.SYSTEM_ADMIN
+
+
+def reads_case_pages(user) -> bool:
+    """Case pages (the case lists on the dashboard, `/cases/`, a case's own pages) are for those who
+    work on cases or oversee a caseload: caseworkers, supervisors, organisation administrators (reading
+    only) and system administrators. Analysts study anonymised aggregates through the API and auditors
+    read the trail: neither reads case content, so neither gets these pages."""
+    role = role_of(user)
+    if role is None:
+        return False
+    return role == Role.SYSTEM_ADMIN or role.works_on_cases or role.sees_whole_organisation

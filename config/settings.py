@@ -160,6 +160,10 @@ AXES_VERBOSE = False
 # Aggregates with a count from 1 to k-1 are suppressed before anyone sees them (DESIGN §3.5).
 SUPPRESSION_THRESHOLD = envint("CASEWORK_SUPPRESSION_THRESHOLD", 5)
 
+# The dashboard's "needs action": a referral waiting on its provider, an assessment overdue (days).
+CASEWORK_REFERRAL_WAITING_DAYS = envint("CASEWORK_REFERRAL_WAITING_DAYS", 21)
+CASEWORK_ASSESSMENT_OVERDUE_DAYS = envint("CASEWORK_ASSESSMENT_OVERDUE_DAYS", 90)
+
 REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
 }

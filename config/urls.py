@@ -17,5 +17,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include(accounts)),
     path("healthz", healthz, name="healthz"),
+    path("policies/", include("policies.urls")),
     path("", include("casework.urls")),
 ]

@@ -145,14 +145,78 @@ def history_status(role: str, kind: str) -> int:
     return 404
 
 
+def reads_case(role: str, kind: str) -> bool:
+    """Case pages: system administrators every case; organisation administrators and supervisors
+    their organisation's; caseworkers the cases assigned to them or opened by them."""
+    return (
+        role == "system_admin"
+        or (role in ("org_admin", "supervisor") and kind != "foreign")
+        or (role == "caseworker" and kind == "own")
+    )
+
+
+def case_page_status(role: str, kind: str) -> int:
+    if role == "anonymous":
+        return 302
+    return 200 if reads_case(role, kind) else 404
+
+
+def case_write_status(role: str, kind: str) -> int:
+    """Editing and adding records: whoever reads the case, except read-only organisation administrators."""
+    if role == "anonymous":
+        return 302
+    if not reads_case(role, kind):
+        return 404
+    return 403 if role == "org_admin" else 200
+
+
+def supervision_status(role: str, kind: str) -> int:
+    """Assign, decide a closure, archive: supervisors of the organisation only."""
+    if role == "anonymous":
+        return 302
+    if not reads_case(role, kind):
+        return 404
+    return 200 if role == "supervisor" else 403
+
+
+def signed_in(role: str, kind: str) -> int:
+    return 302 if role == "anonymous" else 200
+
+
+CASE_URLS = {
+    "casework:case-detail": case_page_status,
+    "casework:case-edit": case_write_status,
+    "casework:case-history": history_status,
+    "casework:note-add": case_write_status,
+    "casework:referral-add": case_write_status,
+    "casework:referral-advance": case_write_status,
+    "casework:assessment-add": case_write_status,
+    "casework:proceeding-add": case_write_status,
+    "casework:closure-request": case_write_status,
+    "casework:case-assign": supervision_status,
+    "casework:closure-decide": supervision_status,
+    "casework:case-archive": supervision_status,
+}
+
 SITE = {
+    **CASE_URLS,
+    "casework:case-list": lambda role, kind: {"anonymous": 302, "analyst": 403, "auditor": 403}.get(
+        role, 200
+    ),
+    # Opening a case is for those who work on cases within an organisation.
+    "casework:case-new": lambda role, kind: {"anonymous": 302, "supervisor": 200, "caseworker": 200}.get(
+        role, 403
+    ),
+    "policies:index": signed_in,
+    "policies:country": signed_in,
+    "policies:framework": signed_in,
+    "policies:programme": signed_in,
     "healthz": lambda role, kind: 200,
     "login": lambda role, kind: 200,
     "logout": lambda role, kind: 405,  # signing out is a POST
     "password_change": lambda role, kind: 302 if role == "anonymous" else 200,
     "password_change_done": lambda role, kind: 302 if role == "anonymous" else 200,
     "casework:home": lambda role, kind: 302 if role == "anonymous" else 200,
-    "casework:case-history": history_status,
     "admin:index": lambda role, kind: 200 if role in ADMIN_ROLES else 302,
     "admin:login": lambda role, kind: 302 if role in ADMIN_ROLES else 200,  # already in: to the index
     "admin:logout": lambda role, kind: 405 if role in ADMIN_ROLES else 302,
@@ -281,9 +345,18 @@ class Row:
     method: str = "get"
 
 
-def site_url(name: str, case: Case) -> str:
-    if name == "casework:case-history":
+def site_url(name: str, objects: dict) -> str:
+    case = objects[Case]
+    if name == "casework:referral-advance":
+        return reverse(name, args=[case.reference, objects[Referral].pk])
+    if name in CASE_URLS:
         return reverse(name, args=[case.reference])
+    if name == "policies:country":
+        return reverse(name, args=[objects[Country].code])
+    if name == "policies:framework":
+        return reverse(name, args=[objects[LegalFramework].pk])
+    if name == "policies:programme":
+        return reverse(name, args=[objects[Programme].pk])
     if name == "admin:app_list":
         return reverse(name, args=["casework"])
     if name == "admin:view_on_site":
@@ -296,8 +369,8 @@ def site_url(name: str, case: Case) -> str:
 def rows_for(role: str, world) -> list[Row]:
     rows = []
     for name, expect in SITE.items():
-        for kind in KINDS if name == "casework:case-history" else ("own",):
-            url = site_url(name, world.objects[kind][Case])
+        for kind in KINDS if name in CASE_URLS else ("own",):
+            url = site_url(name, world.objects[kind])
             rows.append(Row(url, expect(role, kind), name, kind))
     for model in admin.site._registry:
         prefix = f"admin:{model._meta.app_label}_{model._meta.model_name}_"

@@ -7,29 +7,102 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('casework', '0003_field_history'),
+        ("casework", "0003_field_history"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ClosureRequest',
+            name="ClosureRequest",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('requested_at', models.DateTimeField(auto_now_add=True, verbose_name='requested at')),
-                ('reason', models.CharField(choices=[('reintegrated', 'Reintegration goals met'), ('moved', "Moved out of the organisation's area"), ('transferred', 'Transferred to another organisation'), ('lost_contact', 'Lost contact'), ('consent_withdrawn', 'Consent withdrawn'), ('detained', 'Detained or imprisoned'), ('deceased', 'Deceased'), ('other', 'Other')], max_length=30, verbose_name='closure reason')),
-                ('note', models.TextField(blank=True, help_text='Do not record names, ID numbers, phone numbers, addresses or dates of birth.', verbose_name='why the case can be closed')),
-                ('decision', models.CharField(blank=True, choices=[('approved', 'Approved'), ('returned', 'Returned')], max_length=10, verbose_name='decision')),
-                ('decided_at', models.DateTimeField(blank=True, null=True, verbose_name='decided at')),
-                ('decision_note', models.TextField(blank=True, help_text='Do not record names, ID numbers, phone numbers, addresses or dates of birth.', verbose_name="supervisor's note")),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='closure_requests', to='casework.case')),
-                ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='decided by')),
-                ('requested_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='requested by')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("requested_at", models.DateTimeField(auto_now_add=True, verbose_name="requested at")),
+                (
+                    "reason",
+                    models.CharField(
+                        choices=[
+                            ("reintegrated", "Reintegration goals met"),
+                            ("moved", "Moved out of the organisation's area"),
+                            ("transferred", "Transferred to another organisation"),
+                            ("lost_contact", "Lost contact"),
+                            ("consent_withdrawn", "Consent withdrawn"),
+                            ("detained", "Detained or imprisoned"),
+                            ("deceased", "Deceased"),
+                            ("other", "Other"),
+                        ],
+                        max_length=30,
+                        verbose_name="closure reason",
+                    ),
+                ),
+                (
+                    "note",
+                    models.TextField(
+                        blank=True,
+                        help_text="Do not record names, ID numbers, phone numbers, addresses or dates of birth.",
+                        verbose_name="why the case can be closed",
+                    ),
+                ),
+                (
+                    "decision",
+                    models.CharField(
+                        blank=True,
+                        choices=[("approved", "Approved"), ("returned", "Returned")],
+                        max_length=10,
+                        verbose_name="decision",
+                    ),
+                ),
+                ("decided_at", models.DateTimeField(blank=True, null=True, verbose_name="decided at")),
+                (
+                    "decision_note",
+                    models.TextField(
+                        blank=True,
+                        help_text="Do not record names, ID numbers, phone numbers, addresses or dates of birth.",
+                        verbose_name="supervisor's note",
+                    ),
+                ),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="closure_requests",
+                        to="casework.case",
+                    ),
+                ),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="decided by",
+                    ),
+                ),
+                (
+                    "requested_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="requested by",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-requested_at'],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('decision', '')), fields=('case',), name='closure_one_pending_request_per_case')],
+                "ordering": ["-requested_at"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("decision", "")),
+                        fields=("case",),
+                        name="closure_one_pending_request_per_case",
+                    )
+                ],
             },
             bases=(casework.models.screened.ScreenedTextMixin, models.Model),
         ),
