@@ -65,6 +65,8 @@ def closed(case: Case, status: str = CS.CLOSED) -> Case:
     case.status = status
     case.closed_on = case.opened_on + datetime.timedelta(days=100)
     case.closure_reason = choices.ClosureReason.REINTEGRATED
+    if status == CS.ARCHIVED:
+        case.archived_at = timezone.now()  # as the archive action records it
     return case
 
 
@@ -480,3 +482,16 @@ def test_a_value_outside_the_enumeration_is_refused_naming_the_field(model, fiel
 def test_the_enumerated_fields_are_found():
     assert len(CHOICE_FIELDS) >= 20
     assert {model for model, _name in CHOICE_FIELDS} <= set(FACTORIES)
+
+
+def test_a_case_cannot_be_set_to_archived_without_the_archive_action(db):
+    case = CaseFactory(
+        status=choices.CaseStatus.ARCHIVED,
+        closed_on=datetime.date(2024, 1, 10),
+        closure_reason=choices.ClosureReason.REINTEGRATED,
+    )
+    with pytest.raises(ValidationError) as refused:
+        case.full_clean()
+    assert refused.value.message_dict["status"] == [
+        "Archive a closed case with the Archive action on its page."
+    ]

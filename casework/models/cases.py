@@ -276,6 +276,9 @@ class Case(models.Model):
                 errors["closure_reason"] = _(
                     "An open case has no closure reason; clear it or close the case."
                 )
+        if self.status == choices.CaseStatus.ARCHIVED and not self.archived_at:
+            # Archiving records when it happened; only the archive action (casework/services) does that.
+            errors["status"] = _("Archive a closed case with the Archive action on its page.")
         if self.opened_on and self.opened_on > today:
             errors["opened_on"] = _("A case cannot be opened in the future.")
         if self.closed_on and self.closed_on > today:
