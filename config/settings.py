@@ -67,6 +67,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",  # the API docs' assets, served by the app: no CDN
     "simple_history",
     "policies",
     "casework",
@@ -165,7 +167,34 @@ CASEWORK_REFERRAL_WAITING_DAYS = envint("CASEWORK_REFERRAL_WAITING_DAYS", 21)
 CASEWORK_ASSESSMENT_OVERDUE_DAYS = envint("CASEWORK_ASSESSMENT_OVERDUE_DAYS", 90)
 
 REST_FRAMEWORK = {
+    # Tokens for scripts and integrations; the session for the browsable API.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "casework.api.authentication.ApiTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_FILTER_BACKENDS": [
+        "django_filters.rest_framework.DjangoFilterBackend",
+        "rest_framework.filters.OrderingFilter",
+    ],
+    "DEFAULT_PAGINATION_CLASS": "casework.api.pagination.Pagination",
+    "PAGE_SIZE": envint("CASEWORK_API_PAGE_SIZE", 50),
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_THROTTLE_CLASSES": ["casework.api.throttling.PerTokenThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"per_token": env("CASEWORK_API_THROTTLE", "1000/hour")},
+    "EXCEPTION_HANDLER": "casework.api.errors.exception_handler",
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Returnee Casework API",
+    "DESCRIPTION": "Anonymised casework data for analysts and integrations. See README.md.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
 }
 
 LOGGING = {

@@ -17,6 +17,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include(accounts)),
     path("healthz", healthz, name="healthz"),
+    path("api/v1/", include("casework.api.urls")),
     path("policies/", include("policies.urls")),
     path("", include("casework.urls")),
 ]

@@ -207,6 +207,10 @@ SITE = {
     "casework:case-new": lambda role, kind: {"anonymous": 302, "supervisor": 200, "caseworker": 200}.get(
         role, 403
     ),
+    # The API answers 401, not a redirect, to a request without credentials; the schema too.
+    "api-root": lambda role, kind: 401 if role == "anonymous" else 200,
+    "api-schema": lambda role, kind: 401 if role == "anonymous" else 200,
+    "api-docs": lambda role, kind: 401 if role == "anonymous" else 200,
     "policies:index": signed_in,
     "policies:country": signed_in,
     "policies:framework": signed_in,
@@ -361,6 +365,8 @@ def site_url(name: str, objects: dict) -> str:
         return reverse(name, args=["casework"])
     if name == "admin:view_on_site":
         return reverse(name, args=[1, case.pk])
+    if name.startswith("api-"):
+        return reverse(name)
     if name == "admin:catch_all":
         return "/admin/no/such/page/"
     return reverse(name)
