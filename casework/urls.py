@@ -2,7 +2,16 @@
 
 from django.urls import path, register_converter
 
-from casework import case_forms, case_list, case_page, history, record_views, views, workflow_views
+from casework import (
+    api_token_views,
+    case_forms,
+    case_list,
+    case_page,
+    history,
+    record_views,
+    views,
+    workflow_views,
+)
 
 
 class CaseReferenceConverter:
@@ -41,4 +50,6 @@ urlpatterns = [
     path("cases/<ref:reference>/closure/request/", workflow_views.closure_request, name="closure-request"),
     path("cases/<ref:reference>/closure/decide/", workflow_views.closure_decide, name="closure-decide"),
     path("cases/<ref:reference>/archive/", workflow_views.case_archive, name="case-archive"),
+    path("account/tokens/", api_token_views.api_tokens, name="api-tokens"),
+    path("account/tokens/<int:pk>/revoke/", api_token_views.api_token_revoke, name="api-token-revoke"),
 ]

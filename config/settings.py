@@ -165,6 +165,7 @@ SUPPRESSION_THRESHOLD = envint("CASEWORK_SUPPRESSION_THRESHOLD", 5)
 # The dashboard's "needs action": a referral waiting on its provider, an assessment overdue (days).
 CASEWORK_REFERRAL_WAITING_DAYS = envint("CASEWORK_REFERRAL_WAITING_DAYS", 21)
 CASEWORK_ASSESSMENT_OVERDUE_DAYS = envint("CASEWORK_ASSESSMENT_OVERDUE_DAYS", 90)
+CASEWORK_API_TOKEN_DAYS = envint("CASEWORK_API_TOKEN_DAYS", 90)
 
 REST_FRAMEWORK = {
     # Tokens for scripts and integrations; the session for the browsable API.
@@ -195,6 +196,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "CaseStatusEnum": "casework.choices.CaseStatus",
+        "ReferralStatusEnum": "casework.choices.ReferralStatus",
+    },
 }
 
 LOGGING = {

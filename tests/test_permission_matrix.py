@@ -198,8 +198,69 @@ CASE_URLS = {
     "casework:case-archive": supervision_status,
 }
 
+
+def api_list_status(role: str, kind: str) -> int:
+    """Case content through the API: staff and analysts (anonymised); auditors read only the trail."""
+    return {"anonymous": 401, "auditor": 403}.get(role, 200)
+
+
+def api_note_list_status(role: str, kind: str) -> int:
+    return {"anonymous": 401, "auditor": 403, "analyst": 403}.get(role, 200)
+
+
+def api_detail_status(role: str, kind: str) -> int:
+    """A case or record by its reference or numeric id; analysts only know opaque ids, so 404."""
+    if role == "anonymous":
+        return 401
+    if role == "auditor":
+        return 403
+    return 200 if reads_case(role, kind) else 404
+
+
+def api_note_detail_status(role: str, kind: str) -> int:
+    return 403 if role == "analyst" else api_detail_status(role, kind)
+
+
+def api_reference_status(role: str, kind: str) -> int:
+    return 401 if role == "anonymous" else 200
+
+
+API_CASE_URLS = {
+    "case-detail": api_detail_status,
+    "referral-detail": api_detail_status,
+    "assessment-detail": api_detail_status,
+    "legal-proceeding-detail": api_detail_status,
+    "note-detail": api_note_detail_status,
+}
+API_REFERENCE_DETAIL = {
+    "country-detail": Country,
+    "legal-framework-detail": LegalFramework,
+    "provision-detail": Provision,
+    "programme-detail": Programme,
+    "armed-group-detail": ArmedGroup,
+    "service-type-detail": ServiceType,
+}
+API_RECORD_OF = {
+    "referral-detail": Referral,
+    "assessment-detail": Assessment,
+    "legal-proceeding-detail": LegalProceeding,
+    "note-detail": CaseNote,
+}
+
 SITE = {
     **CASE_URLS,
+    **API_CASE_URLS,
+    "case-list": api_list_status,
+    "referral-list": api_list_status,
+    "assessment-list": api_list_status,
+    "legal-proceeding-list": api_list_status,
+    "note-list": api_note_list_status,
+    **dict.fromkeys(API_REFERENCE_DETAIL, api_reference_status),
+    **{name.replace("-detail", "-list"): api_reference_status for name in API_REFERENCE_DETAIL},
+    "api-stats-cases": lambda role, kind: {"anonymous": 401, "auditor": 403}.get(role, 200),
+    "api-stats-referrals": lambda role, kind: {"anonymous": 401, "auditor": 403}.get(role, 200),
+    "casework:api-tokens": signed_in,
+    "casework:api-token-revoke": lambda role, kind: 302 if role == "anonymous" else 405,  # POST only
     "casework:case-list": lambda role, kind: {"anonymous": 302, "analyst": 403, "auditor": 403}.get(
         role, 200
     ),
@@ -351,6 +412,19 @@ class Row:
 
 def site_url(name: str, objects: dict) -> str:
     case = objects[Case]
+    if name == "case-detail":
+        return reverse(name, args=[case.reference])
+    if name in API_RECORD_OF:
+        return reverse(name, args=[objects[API_RECORD_OF[name]].pk])
+    if name in API_REFERENCE_DETAIL:
+        obj = objects[API_REFERENCE_DETAIL[name]]
+        return reverse(name, args=[getattr(obj, "code", None) or obj.pk])
+    if name == "api-stats-cases":
+        return reverse(name) + "?group_by=sex"
+    if name == "api-stats-referrals":
+        return reverse(name) + "?group_by=status"
+    if name == "casework:api-token-revoke":
+        return reverse(name, args=[1])
     if name == "casework:referral-advance":
         return reverse(name, args=[case.reference, objects[Referral].pk])
     if name in CASE_URLS:
@@ -365,7 +439,7 @@ def site_url(name: str, objects: dict) -> str:
         return reverse(name, args=["casework"])
     if name == "admin:view_on_site":
         return reverse(name, args=[1, case.pk])
-    if name.startswith("api-"):
+    if name.startswith("api-") or name.endswith("-list"):
         return reverse(name)
     if name == "admin:catch_all":
         return "/admin/no/such/page/"
@@ -375,7 +449,7 @@ def site_url(name: str, objects: dict) -> str:
 def rows_for(role: str, world) -> list[Row]:
     rows = []
     for name, expect in SITE.items():
-        for kind in KINDS if name in CASE_URLS else ("own",):
+        for kind in KINDS if name in CASE_URLS or name in API_CASE_URLS else ("own",):
             url = site_url(name, world.objects[kind])
             rows.append(Row(url, expect(role, kind), name, kind))
     for model in admin.site._registry:

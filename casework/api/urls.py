@@ -4,11 +4,36 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
+from casework.api.cases import CaseViewSet
+from casework.api.records import AssessmentViewSet, LegalProceedingViewSet, NoteViewSet, ReferralViewSet
+from casework.api.stats import CaseStatsView, ReferralStatsView
+from policies.api import (
+    ArmedGroupViewSet,
+    CountryViewSet,
+    LegalFrameworkViewSet,
+    ProgrammeViewSet,
+    ProvisionViewSet,
+    ServiceTypeViewSet,
+)
+
 router = DefaultRouter()
 # Resource registrations (one line each):
+router.register("cases", CaseViewSet, basename="case")
+router.register("referrals", ReferralViewSet, basename="referral")
+router.register("assessments", AssessmentViewSet, basename="assessment")
+router.register("notes", NoteViewSet, basename="note")
+router.register("legal-proceedings", LegalProceedingViewSet, basename="legal-proceeding")
+router.register("countries", CountryViewSet, basename="country")
+router.register("legal-frameworks", LegalFrameworkViewSet, basename="legal-framework")
+router.register("provisions", ProvisionViewSet, basename="provision")
+router.register("programmes", ProgrammeViewSet, basename="programme")
+router.register("armed-groups", ArmedGroupViewSet, basename="armed-group")
+router.register("service-types", ServiceTypeViewSet, basename="service-type")
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("stats/cases/", CaseStatsView.as_view(), name="api-stats-cases"),
+    path("stats/referrals/", ReferralStatsView.as_view(), name="api-stats-referrals"),
     path("", include(router.urls)),
 ]

@@ -4,8 +4,10 @@ from casework.models.closure import ClosureRequest
 from casework.models.organisations import Organisation, User
 from casework.models.records import Assessment, CaseNote, LegalProceeding
 from casework.models.services import Referral, ServiceProvider, ServiceType
+from casework.models.tokens import ApiToken
 
 __all__ = [
+    "ApiToken",
     "Assessment",
     "AuditEvent",
     "Case",
