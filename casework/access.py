@@ -123,10 +123,15 @@ def restrict_notes(queryset: QuerySet, user) -> QuerySet:
 
 
 def analysable_cases(queryset: QuerySet, user) -> QuerySet:
-    """Cases whose anonymised, aggregated data an analyst may study: organisations that share."""
+    """Cases whose anonymised data an analyst may study: of organisations that share with analysts,
+    and of people who consented to anonymised data sharing and have not withdrawn consent."""
     role = role_of(user)
     if role in (Role.ANALYST, Role.SYSTEM_ADMIN):
-        return queryset.filter(organisation__shares_with_analysts=True)
+        return queryset.filter(
+            organisation__shares_with_analysts=True,
+            consent_data_sharing=True,
+            consent_withdrawn_on__isnull=True,
+        )
     return queryset.none()
 
 

@@ -191,6 +191,10 @@ class CaseFactory(factory.django.DjangoModelFactory):
     return_pathway = choices.ReturnPathway.INDEPENDENT
     affiliation = choices.Affiliation.UNKNOWN
     circumstance = choices.Circumstance.TAKEN_BY_FAMILY
+    consent_services = True
+    consent_services_on = factory.LazyAttribute(lambda o: o.opened_on)
+    consent_data_sharing = True
+    consent_data_sharing_on = factory.LazyAttribute(lambda o: o.opened_on)
 
 
 class CaseNoteFactory(factory.django.DjangoModelFactory):

@@ -194,3 +194,19 @@ def test_analysts_study_only_organisations_that_share(world, analyst, caseworker
 def test_visibility_is_one_query_whatever_the_number_of_cases(world, caseworker_a, django_assert_num_queries):
     with django_assert_num_queries(1):
         list(Case.objects.visible_to(caseworker_a))
+
+
+def test_analysts_never_study_a_person_who_did_not_consent_to_data_sharing_or_withdrew(world, analyst):
+    no_consent = world["colleagues"]
+    no_consent.consent_data_sharing, no_consent.consent_data_sharing_on = False, None
+    no_consent.save()
+    withdrawn = world["unassigned"]
+    withdrawn.consent_services = withdrawn.consent_data_sharing = False
+    withdrawn.consent_services_on = withdrawn.consent_data_sharing_on = None
+    withdrawn.consent_withdrawn_on = withdrawn.opened_on
+    withdrawn.save()
+
+    analysable = set(access.analysable_cases(Case.objects.all(), analyst))
+
+    assert no_consent not in analysable and withdrawn not in analysable
+    assert world["assigned_to_alice"] in analysable

@@ -280,7 +280,13 @@ def test_consent_still_ticked_after_withdrawal_is_refused_naming_the_field(flag,
 
 
 def test_withdrawal_with_the_consents_cleared_is_accepted():
-    CaseFactory(consent_services=False, consent_data_sharing=False, consent_withdrawn_on=today()).full_clean()
+    CaseFactory(
+        consent_services=False,
+        consent_services_on=None,
+        consent_data_sharing=False,
+        consent_data_sharing_on=None,
+        consent_withdrawn_on=today(),
+    ).full_clean()
 
 
 def test_consent_withdrawn_in_the_future_is_refused_naming_the_field():

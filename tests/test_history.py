@@ -278,7 +278,14 @@ def test_restoring_leaves_status_assignment_and_consent_alone(client, supervisor
         consent_data_sharing=True,
         consent_data_sharing_on=today,
     )
-    edit(case, consent_data_sharing=False, consent_data_sharing_on=None, consent_withdrawn_on=today)
+    edit(
+        case,
+        consent_services=False,
+        consent_services_on=None,
+        consent_data_sharing=False,
+        consent_data_sharing_on=None,
+        consent_withdrawn_on=today,
+    )
     client.force_login(supervisor_a)
     restore(client, case, original)
     case.refresh_from_db()
