@@ -340,3 +340,52 @@ def reads_case_pages(user) -> bool:
     if role is None:
         return False
     return role == Role.SYSTEM_ADMIN or role.works_on_cases or role.sees_whole_organisation
+
+
+def may_supervise(actor, case: Case) -> bool:
+    """Assigning, deciding on closure and archiving are for those with the `can_assign` capability
+    (supervisors) who may change this case, that is, supervisors of the case's organisation."""
+    role = role_of(actor)
+    return role is not None and role.can_assign and can_edit_case(actor, case)
+
+
+def may_request_closure(actor, case: Case) -> bool:
+    """Whoever may change an open case may ask for it to be closed: its caseworker (assigned to it or who
+    opened it), a supervisor of its organisation, a system administrator."""
+    return case.is_open and can_edit_case(actor, case)
+
+
+def _case_model():
+    from casework.models import Case
+
+    return Case
+
+
+def _referral_model():
+    from casework.models import Referral
+
+    return Referral
+
+
+def analyses_shared_data(user) -> bool:
+    """Analysts and system administrators count the cases of organisations that share with analysts."""
+    return role_of(user) in (Role.ANALYST, Role.SYSTEM_ADMIN)
+
+
+def cases_for_statistics(user) -> QuerySet:
+    """The cases `user` may count in statistics: analysts and system administrators those they may
+    analyse, staff those they see; anyone else (auditors) is refused."""
+    if analyses_shared_data(user):
+        return analysable_cases(_case_model().objects.all(), user)
+    if reads_case_pages(user):
+        return _case_model().objects.visible_to(user)
+    raise PermissionDenied("Your role does not read case statistics.")
+
+
+def referrals_for_statistics(user) -> QuerySet:
+    """Referrals of the cases `user` may count (the same rule as the cases)."""
+    if analyses_shared_data(user):
+        return _referral_model().objects.filter(case__in=analysable_cases(_case_model().objects.all(), user))
+    if reads_case_pages(user):
+        return _referral_model().objects.visible_to(user)
+    raise PermissionDenied("Your role does not read case statistics.")

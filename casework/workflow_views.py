@@ -268,7 +268,7 @@ def _page(
 def case_assign(request: HttpRequest, reference: str) -> HttpResponse:
     """Assign or reassign the case: supervisors of its organisation."""
     case = audit.audited_case(request, reference, write=True, page="assign")
-    if not workflow.may_supervise(request.user, case):
+    if not access.may_supervise(request.user, case):
         raise _refuse(request, case, "assign")
     form = AssignForm(_posted(request), actor=request.user, case=case)
     if request.method == "POST" and form.is_valid():
@@ -303,7 +303,7 @@ def closure_request(request: HttpRequest, reference: str) -> HttpResponse:
             messages.error(request, _("This case cannot be closed on request now; see the case page."))
             return redirect(case_url(case))
         return _page(request, "casework/workflow_closure_request.html", case, "closure_request", context)
-    if not workflow.may_request_closure(request.user, case):
+    if not access.may_request_closure(request.user, case):
         raise _refuse(request, case, "closure_request")
     form = ClosureRequestForm(_posted(request))
     if request.method == "POST" and form.is_valid():
@@ -332,7 +332,7 @@ def closure_request(request: HttpRequest, reference: str) -> HttpResponse:
 def closure_decide(request: HttpRequest, reference: str) -> HttpResponse:
     """Approve the pending closure request (the case is closed) or return it with a note: supervisors."""
     case = audit.audited_case(request, reference, write=True, page="closure_decide")
-    if not workflow.may_supervise(request.user, case):
+    if not access.may_supervise(request.user, case):
         raise _refuse(request, case, "closure_decide")
     latest = latest_closure(request.user, case)
     pending = latest if latest is not None and latest.is_pending else None
@@ -376,7 +376,7 @@ def closure_decide(request: HttpRequest, reference: str) -> HttpResponse:
 def case_archive(request: HttpRequest, reference: str) -> HttpResponse:
     """Archive a closed case: supervisors of its organisation."""
     case = audit.audited_case(request, reference, write=True, page="archive")
-    if not workflow.may_supervise(request.user, case):
+    if not access.may_supervise(request.user, case):
         raise _refuse(request, case, "archive")
     form = ArchiveForm(_posted(request))
     if request.method == "POST" and form.is_valid():

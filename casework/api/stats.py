@@ -18,15 +18,14 @@ from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import permissions
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from casework import access, audit, choices
 from casework.api.filters import CaseFilterSet
-from casework.choices import Role
-from casework.models import Case, Referral, ServiceType
+from casework.models import Referral, ServiceType
 from casework.statistics import suppress
 from policies.models import Country
 
@@ -49,29 +48,6 @@ REFERRAL_DIMENSIONS = {
     "status": "status",
     "outcome": "outcome",
 }
-
-
-def analyses_shared_data(user) -> bool:
-    """Analysts and system administrators count the cases of organisations that share with analysts."""
-    return access.role_of(user) in (Role.ANALYST, Role.SYSTEM_ADMIN)
-
-
-def cases_for_statistics(user) -> QuerySet:
-    """The cases `user` may count: see the module docstring. Anyone else (auditors) is refused."""
-    if analyses_shared_data(user):
-        return access.analysable_cases(Case.objects.all(), user)
-    if access.reads_case_pages(user):
-        return Case.objects.visible_to(user)
-    raise PermissionDenied("Your role does not read case statistics.")
-
-
-def referrals_for_statistics(user) -> QuerySet:
-    """Referrals of the cases `user` may count (the same rule as the cases)."""
-    if analyses_shared_data(user):
-        return Referral.objects.filter(case__in=access.analysable_cases(Case.objects.all(), user))
-    if access.reads_case_pages(user):
-        return Referral.objects.visible_to(user)
-    raise PermissionDenied("Your role does not read case statistics.")
 
 
 class ReferralStatsFilterSet(filters.FilterSet):
@@ -241,7 +217,7 @@ class CaseStatsView(_StatsView):
     audit_page = "api_stats_cases"
 
     def base_queryset(self, user) -> QuerySet:
-        return cases_for_statistics(user)
+        return access.cases_for_statistics(user)
 
     @extend_schema(
         summary="Case counts by up to three dimensions, with small counts suppressed",
@@ -260,7 +236,7 @@ class ReferralStatsView(_StatsView):
     audit_page = "api_stats_referrals"
 
     def base_queryset(self, user) -> QuerySet:
-        return referrals_for_statistics(user)
+        return access.referrals_for_statistics(user)
 
     @extend_schema(
         summary="Referral counts by service type, status and outcome, with small counts suppressed",

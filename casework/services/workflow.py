@@ -35,19 +35,6 @@ if TYPE_CHECKING:
     from casework.models import User
 
 
-def may_supervise(actor: User, case: Case) -> bool:
-    """Assigning, deciding on closure and archiving are for those with the `can_assign` capability
-    (supervisors) who may change this case, that is, supervisors of the case's organisation."""
-    role = access.role_of(actor)
-    return role is not None and role.can_assign and access.can_edit_case(actor, case)
-
-
-def may_request_closure(actor: User, case: Case) -> bool:
-    """Whoever may change an open case may ask for it to be closed: its caseworker (assigned to it or who
-    opened it), a supervisor of its organisation, a system administrator."""
-    return case.is_open and access.can_edit_case(actor, case)
-
-
 def pending_closure(case: Case) -> ClosureRequest | None:
     return ClosureRequest.objects.filter(case=case, decision="").first()
 
@@ -113,7 +100,7 @@ def case_assign(
     organisation do this. Nothing changes, and nothing is recorded, when the case already has that
     assignee. Writes one `assign` event: {"assigned_to": {"old": id, "new": id}}. Returns the case as saved.
     """
-    if not may_supervise(actor, case):
+    if not access.may_supervise(actor, case):
         raise PermissionDenied("Only a supervisor of the case's organisation assigns it.")
     _check_assignee(case, assignee)
     current = _locked(case)
@@ -145,7 +132,7 @@ def closure_request(
     for identifiers; `identifiers_confirmed` is the user's explicit tick after the warning, and is
     audited. Writes one `closure_requested` event with the reason.
     """
-    if not may_request_closure(actor, case):
+    if not access.may_request_closure(actor, case):
         raise PermissionDenied("You may not ask for this case to be closed.")
     current = _locked(case)  # serialises requests for the same case
     if not current.is_open:
@@ -170,7 +157,7 @@ def closure_request(
 
 
 def _pending_for_decision(actor: User, request: ClosureRequest) -> tuple[ClosureRequest, Case]:
-    if not may_supervise(actor, request.case):
+    if not access.may_supervise(actor, request.case):
         raise PermissionDenied("Only a supervisor of the case's organisation decides on its closure.")
     current_case = _locked(request.case)
     current = ClosureRequest.objects.select_for_update().get(pk=request.pk)
@@ -251,7 +238,7 @@ def case_archive(*, actor: User, case: Case, request: HttpRequest | None = None)
 
     Only supervisors of the case's organisation, and only a `closed` case. Writes one `archive` event.
     """
-    if not may_supervise(actor, case):
+    if not access.may_supervise(actor, case):
         raise PermissionDenied("Only a supervisor of the case's organisation archives it.")
     current = _locked(case)
     if current.status != choices.CaseStatus.CLOSED:

@@ -12,9 +12,8 @@ from dataclasses import dataclass
 
 from django import template
 
-from casework import choices
+from casework import access, choices
 from casework.models import Case, ClosureRequest
-from casework.services import workflow
 from casework.workflow_views import AssignForm, ClosureRequestForm, DecisionForm, latest_closure
 
 register = template.Library()
@@ -49,12 +48,12 @@ def case_workflow(context, case: Case) -> Workflow:
     latest = latest_closure(user, case)
     result = Workflow(case=case, latest=latest)
     pending = latest is not None and latest.is_pending
-    supervises = workflow.may_supervise(user, case)
+    supervises = access.may_supervise(user, case)
     if supervises:
         result.assign_form = AssignForm(actor=user, case=case)
         result.may_archive = case.status == choices.CaseStatus.CLOSED
         if pending:
             result.decide_form = DecisionForm()
-    if not pending and workflow.may_request_closure(user, case):
+    if not pending and access.may_request_closure(user, case):
         result.request_form = ClosureRequestForm()
     return result
