@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.http import JsonResponse
 from django.urls import include, path
+from django.views.defaults import page_not_found
 
 from casework.views import healthz
 
@@ -21,3 +23,10 @@ urlpatterns = [
     path("policies/", include("policies.urls")),
     path("", include("casework.urls")),
 ]
+
+
+def handler404(request, exception):
+    """The API answers JSON even for a URL it does not route; pages keep Django's 404 page."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Not found."}, status=404)
+    return page_not_found(request, exception)

@@ -47,7 +47,8 @@ SOURCE_FIELDS = ["source", "source_url", "is_illustrative"]
 
 
 class LegalFrameworkSerializer(serializers.ModelSerializer):
-    country = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    # Empty for regional agreements, which have parties instead.
+    country = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
     parties = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
 
     class Meta:
@@ -244,7 +245,7 @@ class CountryViewSet(ReferenceViewSet):
     filterset_class = CountryFilter
     ordering_fields = ["name", "code"]
     lookup_field = "code"
-    lookup_value_regex = "[A-Za-z]{2}"
+    lookup_value_regex = "[^/.]+"  # anything else than a code answers the API's JSON 404
 
     def get_queryset(self):
         return Country.objects.prefetch_related("regions").order_by("name")

@@ -190,7 +190,7 @@ class CaseViewSet(viewsets.GenericViewSet):
     filterset_class = CaseFilterSet
     filter_backends = [DjangoFilterBackend, StrictOrderingFilter]
     lookup_field = "reference"
-    lookup_value_regex = r"[A-Za-z0-9-]+"
+    lookup_value_regex = r"[^/.]+"  # a malformed reference reaches the view and gets the API's JSON 404
 
     # --- projection -------------------------------------------------------------------------------------
 

@@ -105,6 +105,10 @@ class StaffRecordSerializer(serializers.ModelSerializer):
 
 class ReferralSerializer(StaffRecordSerializer):
     service_type = serializers.CharField(source="service_type.code", read_only=True)
+    # Empty until the referral has ended: the schema must allow "" besides the outcomes.
+    outcome = serializers.ChoiceField(
+        choices=choices.ReferralOutcome.choices, allow_blank=True, read_only=True
+    )
     created_by = serializers.CharField(source="created_by.username", read_only=True, allow_null=True)
 
     class Meta:
