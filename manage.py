@@ -16,6 +16,14 @@ def main():
             "available on your PYTHONPATH environment variable? Did you "
             "forget to activate a virtual environment?"
         ) from exc
+    from django.conf import settings
+    from django.core.exceptions import ImproperlyConfigured
+
+    try:
+        settings.INSTALLED_APPS  # noqa: B018 - reading a setting loads and validates the environment
+    except ImproperlyConfigured as error:
+        # A missing or bad environment variable is the operator's to fix: say which, not a traceback.
+        sys.exit(f"Configuration error: {error}")
     execute_from_command_line(sys.argv)
 
 
