@@ -272,6 +272,7 @@ class AdminArea(StrEnum):
     REFERENCE = "reference"  # countries, regions, armed groups, services, frameworks, programmes, figures
     AUDIT_TRAIL = "audit_trail"
     SIGN_IN_RECORDS = "sign_in_records"  # django-axes' failed sign-ins and lockouts
+    SAVED_REPORTS = "saved_reports"  # report definitions users run in one click from /reports/
 
 
 VIEW, ADD, CHANGE, DELETE = "view", "add", "change", "delete"
@@ -291,6 +292,7 @@ ADMIN_ACCESS: dict[Role, dict[AdminArea, frozenset[str]]] = {
         AdminArea.REFERENCE: _ALL,
         AdminArea.AUDIT_TRAIL: frozenset({VIEW}),
         AdminArea.SIGN_IN_RECORDS: frozenset({VIEW, DELETE}),  # deleting an attempt lifts a lockout
+        AdminArea.SAVED_REPORTS: _ALL,
     },
     Role.ORG_ADMIN: {
         AdminArea.CASES: frozenset({VIEW}),
@@ -298,6 +300,7 @@ ADMIN_ACCESS: dict[Role, dict[AdminArea, frozenset[str]]] = {
         AdminArea.USERS: frozenset({VIEW, ADD, CHANGE}),
         AdminArea.ORGANISATIONS: frozenset({VIEW, CHANGE}),
         AdminArea.REFERENCE: frozenset({VIEW}),
+        AdminArea.SAVED_REPORTS: _ALL,  # their organisation's (restrict_saved_reports)
     },
     Role.AUDITOR: {
         AdminArea.AUDIT_TRAIL: frozenset({VIEW}),
@@ -389,3 +392,70 @@ def referrals_for_statistics(user) -> QuerySet:
     if reads_case_pages(user):
         return _referral_model().objects.visible_to(user)
     raise PermissionDenied("Your role does not read case statistics.")
+
+
+# --- Reports ---------------------------------------------------------------------------------------------
+
+
+def may_run_caseload_report(user) -> bool:
+    """The caseload report is for those who answer for a caseload: supervisors and organisation
+    administrators (their organisation), system administrators and analysts (organisations that share
+    with analysts). Caseworkers have their own cases on the dashboard; auditors read the trail."""
+    role = role_of(user)
+    if role is None:
+        return False
+    if role in (Role.SYSTEM_ADMIN, Role.ANALYST):
+        return True
+    return role.sees_whole_organisation and bool(user.organisation_id)
+
+
+def report_organisations(user) -> QuerySet:
+    """The organisations whose caseload `user` may report on: their own for supervisors and
+    organisation administrators; those sharing with analysts for analysts and system administrators."""
+    from casework.models import Organisation
+
+    if not may_run_caseload_report(user):
+        return Organisation.objects.none()
+    if analyses_shared_data(user):
+        return Organisation.objects.filter(shares_with_analysts=True)
+    return Organisation.objects.filter(pk=user.organisation_id)
+
+
+def report_cases(user, organisation=None) -> QuerySet:
+    """The cases counted in `user`'s caseload report, optionally of one organisation (which must be one
+    of `report_organisations(user)`; anything else counts nothing): for supervisors and organisation
+    administrators the cases they see, for analysts and system administrators the cases they may
+    analyse."""
+    Case = _case_model()
+    if not may_run_caseload_report(user):
+        return Case.objects.none()
+    cases = cases_for_statistics(user)
+    if organisation is not None:
+        if not report_organisations(user).filter(pk=organisation.pk).exists():
+            return Case.objects.none()
+        cases = cases.filter(organisation=organisation)
+    return cases
+
+
+def counts_cases(user) -> bool:
+    """Whether `user` may see counts of cases at all (the country brief's aggregate): everyone who
+    reads case pages or analyses shared data; not auditors."""
+    return analyses_shared_data(user) or reads_case_pages(user)
+
+
+def restrict_saved_reports(queryset: QuerySet, user, *, managing: bool = False) -> QuerySet:
+    """Saved report definitions: those for everyone (no organisation) and those of the user's
+    organisation. With `managing=True` (the admin), system administrators get every definition and
+    organisation administrators only their organisation's."""
+    role = role_of(user)
+    if role is None:
+        return queryset.none()
+    if managing:
+        if role == Role.SYSTEM_ADMIN:
+            return queryset
+        if role.manages_organisation_users and user.organisation_id:
+            return queryset.filter(organisation_id=user.organisation_id)
+        return queryset.none()
+    if user.organisation_id:
+        return queryset.filter(Q(organisation__isnull=True) | Q(organisation_id=user.organisation_id))
+    return queryset.filter(organisation__isnull=True)

@@ -21,6 +21,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("api/v1/", include("casework.api.urls")),
     path("policies/", include("policies.urls")),
+    path("reports/", include("casework.reports.urls")),
     path("", include("casework.urls")),
 ]
 

@@ -25,6 +25,7 @@ from casework.models import (
     LegalProceeding,
     Organisation,
     Referral,
+    SavedReport,
     ServiceProvider,
     ServiceType,
     User,
@@ -46,7 +47,7 @@ ADMIN_ROLES = {"system_admin", "org_admin", "auditor"}
 
 # --- The access table, as admin permissions per area (README "Who sees what") ------------------------
 
-CASES, RECORDS, USERS, ORGANISATIONS, REFERENCE, TRAIL, SIGN_INS = (
+CASES, RECORDS, USERS, ORGANISATIONS, REFERENCE, TRAIL, SIGN_INS, SAVED = (
     "cases",
     "records",
     "users",
@@ -54,6 +55,7 @@ CASES, RECORDS, USERS, ORGANISATIONS, REFERENCE, TRAIL, SIGN_INS = (
     "reference",
     "trail",
     "sign_ins",
+    "saved_reports",
 )
 AREA_OF = {
     Case: CASES,
@@ -77,6 +79,7 @@ AREA_OF = {
     AccessAttempt: SIGN_INS,
     AccessLog: SIGN_INS,
     AccessFailureLog: SIGN_INS,
+    SavedReport: SAVED,
 }
 # v view, a add, c change, d delete. Cases are archived, never deleted; the trail is never changed.
 MAY = {
@@ -88,14 +91,16 @@ MAY = {
         REFERENCE: "vacd",
         TRAIL: "v",
         SIGN_INS: "vd",
+        SAVED: "vacd",
     },
-    "org_admin": {CASES: "v", RECORDS: "v", USERS: "vac", ORGANISATIONS: "vc", REFERENCE: "v"},
+    # Saved report definitions: an organisation administrator manages their organisation's.
+    "org_admin": {CASES: "v", RECORDS: "v", USERS: "vac", ORGANISATIONS: "vc", REFERENCE: "v", SAVED: "vacd"},
     "auditor": {TRAIL: "v"},
 }
 # Areas whose objects belong to one organisation: another organisation's answer 404, like a missing one.
-ORGANISATION_AREAS = {CASES, RECORDS, USERS, ORGANISATIONS}
+ORGANISATION_AREAS = {CASES, RECORDS, USERS, ORGANISATIONS, SAVED}
 # Areas that do not exist at all for an admin role that may not read them (no 403 hinting at them).
-PRIVATE_AREAS = {CASES, RECORDS, USERS}
+PRIVATE_AREAS = {CASES, RECORDS, USERS, SAVED}
 
 
 def sees_object(role: str, area: str, kind: str) -> bool:
@@ -196,6 +201,8 @@ CASE_URLS = {
     "casework:case-assign": supervision_status,
     "casework:closure-decide": supervision_status,
     "casework:case-archive": supervision_status,
+    # The case summary report: exactly the case page's access.
+    "reports:case-summary": case_page_status,
 }
 
 
@@ -276,6 +283,20 @@ SITE = {
     "policies:country": signed_in,
     "policies:framework": signed_in,
     "policies:programme": signed_in,
+    "reports:index": signed_in,
+    # The reference form: to the report (or back to the index without a reference) for those who read
+    # case pages; the page does not exist for the others.
+    "reports:case-summary-find": lambda role, kind: {"analyst": 404, "auditor": 404}.get(role, 302),
+    "reports:country-brief-find": lambda role, kind: 302,
+    # Supervisors and organisation administrators (their organisation), analysts and system
+    # administrators (sharing organisations); caseworkers have their dashboard, auditors the trail.
+    "reports:caseload": lambda role, kind: {"anonymous": 302, "caseworker": 403, "auditor": 403}.get(
+        role, 200
+    ),
+    "reports:country-brief": signed_in,
+    # Organisation A's saved caseload report: run (redirect) by A's users who may run it; for everyone
+    # else it does not exist.
+    "reports:saved-run": lambda role, kind: 302 if role in ("anonymous", "org_admin", "supervisor") else 404,
     "healthz": lambda role, kind: 200,
     "login": lambda role, kind: 200,
     "logout": lambda role, kind: 405,  # signing out is a POST
@@ -364,6 +385,12 @@ def world(org_a, org_b, supervisor_a, caseworker_a, colleague_a, orgadmin_a, cas
                 LegalProceeding: factories.LegalProceedingFactory(case=case),
                 User: case.assigned_to if kind != "unassigned" else colleague_a,
                 Organisation: case.organisation,
+                SavedReport: SavedReport.objects.create(
+                    name=f"Caseload of {case.organisation.slug} ({kind})",
+                    report="caseload",
+                    parameters={"organisation": case.organisation.slug},
+                    organisation=case.organisation,
+                ),
             }
         )
     programme = factories.ProgrammeFactory(country=kz)
@@ -429,8 +456,10 @@ def site_url(name: str, objects: dict) -> str:
         return reverse(name, args=[case.reference, objects[Referral].pk])
     if name in CASE_URLS:
         return reverse(name, args=[case.reference])
-    if name == "policies:country":
+    if name in ("policies:country", "reports:country-brief"):
         return reverse(name, args=[objects[Country].code])
+    if name == "reports:saved-run":
+        return reverse(name, args=[objects[SavedReport].pk])
     if name == "policies:framework":
         return reverse(name, args=[objects[LegalFramework].pk])
     if name == "policies:programme":

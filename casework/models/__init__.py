@@ -3,6 +3,7 @@ from casework.models.cases import Case, Household
 from casework.models.closure import ClosureRequest
 from casework.models.organisations import Organisation, User
 from casework.models.records import Assessment, CaseNote, LegalProceeding
+from casework.models.reports import SavedReport
 from casework.models.services import Referral, ServiceProvider, ServiceType
 from casework.models.tokens import ApiToken
 
@@ -17,6 +18,7 @@ __all__ = [
     "LegalProceeding",
     "Organisation",
     "Referral",
+    "SavedReport",
     "ServiceProvider",
     "ServiceType",
     "User",

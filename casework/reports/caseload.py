@@ -1,0 +1,7 @@
+"""Placeholder until the report is built (issue 6, in progress)."""
+
+from django.http import Http404
+
+
+def caseload(request, **kwargs):
+    raise Http404("Not built yet.")
