@@ -223,3 +223,11 @@ class AssessmentDomain(models.TextChoices):
     EDUCATION = "education", _("Education and skills")
     LEGAL = "legal", _("Legal situation")
     DISENGAGEMENT = "disengagement", _("Disengagement from violent ideology")
+
+
+class ReportName(models.TextChoices):
+    """The reports of casework/reports/ (their slugs in /reports/ and in saved definitions)."""
+
+    CASE_SUMMARY = "case-summary", _("Case summary")
+    CASELOAD = "caseload", _("Caseload report")
+    COUNTRY_BRIEF = "country-brief", _("Country brief")

@@ -33,6 +33,7 @@ from casework.models import (
     LegalProceeding,
     Organisation,
     Referral,
+    SavedReport,
     ServiceProvider,
     ServiceType,
     User,
@@ -812,6 +813,29 @@ class DemoGenerator:
                 return reference
 
 
+def create_saved_reports(staff: dict[str, OrgStaff]) -> int:
+    """One-click reports on /reports/: each organisation's caseload since the demo's first returns, and
+    country briefs of the three countries most returnees came back to (for everyone)."""
+    created = 0
+    for org_staff in staff.values():
+        org = org_staff.organisation
+        SavedReport.objects.create(
+            name=f"{org.name}: caseload since 2019",
+            report="caseload",
+            parameters={"organisation": org.slug, "from": "2019-01-01"},
+            organisation=org,
+        )
+        created += 1
+    for code, name in (("KZ", "Kazakhstan"), ("UZ", "Uzbekistan"), ("TJ", "Tajikistan")):
+        _report, made = SavedReport.objects.get_or_create(
+            name=f"Country brief: {name}",
+            organisation=None,
+            defaults={"report": "country-brief", "parameters": {"country": code}},
+        )
+        created += made
+    return created
+
+
 def seed(n_cases: int, seed: int, password_hash: str) -> dict[str, int]:
     """Create the demo organisations, staff, providers and `n_cases` cases; return counts by model.
 
@@ -827,8 +851,14 @@ def seed(n_cases: int, seed: int, password_hash: str) -> dict[str, int]:
     counts: Counter = Counter()
     for batch in generator.batches(n_cases):
         counts.update(batch.save())
+    saved = create_saved_reports(staff)
     users = sum(len(s.caseworkers) + 2 for s in staff.values()) + len(GLOBAL_USERS)
-    result = {"organisations": len(staff), "users": users, "service providers created": providers}
+    result = {
+        "organisations": len(staff),
+        "users": users,
+        "service providers created": providers,
+        "saved reports": saved,
+    }
     for model in (Household, Case, Referral, CaseNote, Assessment, LegalProceeding):
         label = str(model._meta.verbose_name_plural)
         result[label] = counts[label]

@@ -15,6 +15,13 @@ total is the sum of the cells (or totals) it covers, so each total gives an equa
   is, the cheapest "box" through it — 2 values in each dimension, 2ⁿ cells whose alternating sum leaves
   every total unchanged — is hidden as well, so the count can move without any total noticing.
 
+The grand total is the one count every table of a population shares: a report shows cases by status,
+by sex and by country, the API answers one `group_by` after another. Were complementary suppression to
+hide it in one table, another table would give it away, and with it a hidden cell. So the grand total is
+hidden only by the primary rule (a total from 1 to k−1, hidden in every table alike) and the protection
+is found among the other entries; only when a table offers no other way (a dimension with a single
+value) does the total go too.
+
 Zeros are not disclosive and stay visible. A GROUP BY returns only non-empty groups, so `rows` lists the
 non-zero cells (and any zero that had to be hidden); a combination of listed values that is missing from
 `rows` has a count of 0, and a reader may rely on that — the check above assumes they do.
@@ -91,6 +98,7 @@ class _Table:
                 self.counts[margin] = self.counts.get(margin, 0) + self.counts[key]
         self.counts[self.grand_key] = sum(self.counts[key] for key in self.interior_keys)
         self.equations = self._equations()
+        self.keep_visible: set[Key] = set()
 
     # --- The published entries and the equations between them --------------------------------------
 
@@ -123,6 +131,8 @@ class _Table:
     def protect(self, threshold: int) -> set[Key]:
         published = self.published()
         hidden = {key for key in published if 0 < self.counts[key] < threshold}
+        # The grand total, if shown at all, is shown in every table (see the module's docstring).
+        self.keep_visible = set() if self.grand_key in hidden else {self.grand_key}
         while True:
             self._complete_equations(hidden)
             determined = self.determined(hidden)
@@ -144,6 +154,7 @@ class _Table:
                 if sum(key in hidden for key in entries) != 1:
                     continue
                 visible = [key for key in entries if key not in hidden]
+                visible = [key for key in visible if key not in self.keep_visible] or visible
                 partner = min(
                     visible,
                     key=lambda key: (self.counts[key] == 0, self.counts[key], self._order(key)),
@@ -206,13 +217,14 @@ class _Table:
             box = {
                 tuple(choice) for choice in itertools.product(*zip(target, other, strict=True))
             } & published
+            kept = len(box & self.keep_visible)  # a box through the grand total only as a last resort
             cost = sum(
                 self.counts[key] + (_ZERO_PENALTY if self.counts[key] == 0 else 0)
                 for key in box
                 if key not in hidden
             )
             zeros = sum(self.counts[key] == 0 for key in box)
-            rank = (zeros, cost, tuple(self._order(key) for key in sorted(box, key=self._order)))
+            rank = (kept, zeros, cost, tuple(self._order(key) for key in sorted(box, key=self._order)))
             if best is None or rank < best[0]:
                 best = (rank, box)
         assert best is not None  # every dimension has at least ALL as an alternative

@@ -15,6 +15,7 @@ from casework.models import (
     LegalProceeding,
     Organisation,
     Referral,
+    SavedReport,
     ServiceProvider,
     ServiceType,
     User,
@@ -254,3 +255,15 @@ class ClosureRequestFactory(factory.django.DjangoModelFactory):
     requested_by = factory.SelfAttribute("case.assigned_to")
     reason = choices.ClosureReason.REINTEGRATED
     note = "Goals of the plan met; the family is settled and the children attend school."
+
+
+class SavedReportFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SavedReport
+
+    name = factory.Sequence(lambda n: f"Caseload report {n}")
+    report = choices.ReportName.CASELOAD
+    organisation = factory.SubFactory(OrganisationFactory)
+    parameters = factory.LazyAttribute(
+        lambda o: {"organisation": o.organisation.slug} if o.organisation else {}
+    )

@@ -21,6 +21,7 @@ from casework.models import (
     LegalProceeding,
     Organisation,
     Referral,
+    SavedReport,
     ServiceProvider,
     ServiceType,
     User,
@@ -110,8 +111,10 @@ def build_dataset() -> SimpleNamespace:
     attempt = AccessAttempt.objects.create(**seen, get_data="", post_data="", failures_since_start=2)
     access_log = AccessLog.objects.create(**seen)
     failure_log = AccessFailureLog.objects.create(**seen, locked_out=False)
+    saved_report = factories.SavedReportFactory(organisation=organisation)
     return SimpleNamespace(
         objects={
+            SavedReport: saved_report,
             Organisation: organisation,
             User: caseworker,
             Country: kz,

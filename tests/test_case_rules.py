@@ -21,6 +21,7 @@ from casework.models import (
     Household,
     LegalProceeding,
     Referral,
+    SavedReport,
     User,
 )
 from policies import models as policy_models
@@ -38,6 +39,7 @@ from tests.factories import (
     ReferralFactory,
     RegionFactory,
     ReportedFigureFactory,
+    SavedReportFactory,
     UserFactory,
 )
 
@@ -440,6 +442,7 @@ FACTORIES = {
     policy_models.Programme: ProgrammeFactory,
     policy_models.ReportedFigure: ReportedFigureFactory,
     ClosureRequest: ClosureRequestFactory,
+    SavedReport: SavedReportFactory,
 }
 CHOICE_FIELDS = [
     (model, field.name)

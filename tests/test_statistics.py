@@ -247,3 +247,32 @@ def test_visible_counts_are_the_true_counts(case):
     for key, count in entries.items():
         if count is not None:
             assert count == truth.get(key, 0), key
+
+
+@settings(max_examples=300, deadline=None)
+@given(tables())
+def test_the_grand_total_is_hidden_only_when_it_is_small_itself(case):
+    """Every table of a population shares its grand total (cases by status, by sex, …): hidden in one
+    and shown in another, it would give away a hidden cell. Only a table whose dimensions leave no
+    other protection (one seen value in a dimension) may hide it beyond the primary rule."""
+    dims, table, k = case
+    result = suppress(cells_of(table, dims), dimensions=dims, threshold=k)
+    total = sum(table.values())
+    single_valued = any(len(result["totals"][dim]) == 1 for dim in dims)
+    if result["totals"]["all"]["count"] is None and not single_valued:
+        assert 0 < total < k
+
+
+def test_tables_of_one_population_agree_on_the_grand_total():
+    # 13 cases: by sex 3 + 10 (the 3 needs a partner), by status 6 + 7 (nothing to hide).
+    by_sex = suppress(
+        [{"sex": "female", "count": 3}, {"sex": "male", "count": 10}], dimensions=["sex"], threshold=5
+    )
+    by_status = suppress(
+        [{"status": "active", "count": 6}, {"status": "closed", "count": 7}],
+        dimensions=["status"],
+        threshold=5,
+    )
+    assert by_status["totals"]["all"]["count"] == 13
+    assert by_sex["totals"]["all"]["count"] == 13  # the partner is the other cell, not the total
+    assert [row["count"] for row in by_sex["rows"]] == [None, None]

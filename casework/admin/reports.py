@@ -2,7 +2,8 @@
 organisation's (which only their organisation's users are offered)."""
 
 from django.contrib import admin
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
@@ -11,6 +12,19 @@ from casework.access import AdminArea
 from casework.admin.base import BaseAdmin
 from casework.admin.organisations import OwnOrganisationFormMixin
 from casework.models import SavedReport
+
+
+class OwnOrganisationDefinitionForm(OwnOrganisationFormMixin):
+    """The organisation is fixed, not a field of the form, so Django leaves out the constraint that a
+    name is unique within an organisation; checked here, or the database refuses with a server error."""
+
+    def validate_unique(self):
+        super().validate_unique()
+        others = {field.name for field in SavedReport._meta.fields} - {"organisation", "name"}
+        try:
+            self.instance.validate_constraints(exclude=others)
+        except ValidationError as error:
+            self._update_errors(error)
 
 
 @admin.register(SavedReport)
@@ -26,7 +40,7 @@ class SavedReportAdmin(BaseAdmin):
 
     @admin.display(description=_("run"))
     def run_link(self, obj):
-        return format_html('<a href="/reports/saved/{}/">{}</a>', obj.pk, _("Run"))
+        return format_html('<a href="{}">{}</a>', reverse("reports:saved-run", args=[obj.pk]), _("Run"))
 
     def get_fields(self, request, obj=None):
         fields = super().get_fields(request, obj)
@@ -40,7 +54,7 @@ class SavedReportAdmin(BaseAdmin):
             return form
         # Organisation administrators save definitions for their own organisation only.
         fixed = {"fixed_organisation_id": request.user.organisation_id}
-        return type(form.__name__, (OwnOrganisationFormMixin, form), fixed)
+        return type(form.__name__, (OwnOrganisationDefinitionForm, form), fixed)
 
     def save_model(self, request, obj, form, change):
         if not access.chooses_organisation(request.user):

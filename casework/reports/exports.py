@@ -10,14 +10,18 @@ from __future__ import annotations
 
 import csv
 import io
+import os
+import posixpath
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
 from django.contrib.staticfiles import finders
+from django.core.exceptions import SuspiciousFileOperation
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -184,7 +188,10 @@ def cell(value: Any) -> Any:
         return ""
     if isinstance(value, bool):
         return _("yes") if value else _("no")
-    if isinstance(value, int | float | date | datetime):
+    if isinstance(value, datetime) and timezone.is_aware(value):
+        # Spreadsheets have no time zones (openpyxl refuses aware times): the reader's local time.
+        return timezone.make_naive(value)
+    if isinstance(value, int | float | Decimal | date):
         return value
     text = CONTROL_CHARACTERS.sub("", str(value))
     if text.startswith(FORMULA_START):
@@ -220,10 +227,17 @@ def to_csv(tables: list[ReportTable]) -> str:
 SHEET_NAME_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 
 
+def _sheet_name(text: Any) -> str:
+    # Excel refuses []:*?/\ and control characters in a sheet name, an apostrophe at either end, and
+    # more than 31 characters; titles may be lazy translations.
+    name = SHEET_NAME_FORBIDDEN.sub(" ", re.sub(r"[\x00-\x1f]", "", str(text)))
+    return name.strip(" '")[:31].strip(" '")
+
+
 def _sheet_names(tables: list[ReportTable]) -> list[str]:
     names: list[str] = []
     for table in tables:
-        base = SHEET_NAME_FORBIDDEN.sub(" ", table.title).strip()[:31] or table.slug[:31]
+        base = _sheet_name(table.title) or _sheet_name(table.slug) or "Table"
         name, number = base, 2
         while name.lower() in (existing.lower() for existing in names) or name.lower() == "report":
             suffix = f" ({number})"
@@ -280,19 +294,41 @@ class PdfUnavailable(RuntimeError):
 
 def static_only_fetcher(url: str, *args, **kwargs) -> dict[str, Any]:
     """WeasyPrint may load the project's static files (the stylesheets) and nothing else: no request
-    leaves the server because of something in a report."""
-    path = urlsplit(url).path
+    leaves the server because of something in a report, and no file outside the static files is read."""
+    parts = urlsplit(url)
     static_url = urlsplit(settings.STATIC_URL).path
-    if path.startswith(static_url):
-        found = finders.find(path[len(static_url) :])
-        if found:
-            with open(found, "rb") as handle:
-                return {"string": handle.read(), "mime_type": _mime_type(found), "redirected_url": url}
+    if parts.scheme in ("http", "https") and parts.path.startswith(static_url):
+        relative = parts.path[len(static_url) :]
+        # No way out of the static folders ("..", an absolute path) and no folder.
+        if relative and posixpath.normpath(relative) == relative and not relative.startswith("/"):
+            try:
+                found = finders.find(relative)
+            except SuspiciousFileOperation:
+                found = None
+            if found and os.path.isfile(found):
+                with open(found, "rb") as handle:
+                    return {"string": handle.read(), "mime_type": _mime_type(found), "redirected_url": url}
     raise ValueError(f"Reports load only the project's static files, not {url!r}.")
 
 
 def _mime_type(path: str) -> str:
     return {"css": "text/css", "svg": "image/svg+xml", "png": "image/png"}.get(path.rsplit(".", 1)[-1], "")
+
+
+def _weasyprint_fetcher():
+    """`static_only_fetcher` in the form this WeasyPrint takes: from version 68 an `URLFetcher` whose
+    `fetch` answers (a plain function is no longer accepted), before it the function itself."""
+    try:
+        from weasyprint.urls import URLFetcher, URLFetcherResponse
+    except ImportError:
+        return static_only_fetcher
+
+    class StaticOnlyFetcher(URLFetcher):
+        def fetch(self, url, headers=None):
+            found = static_only_fetcher(url)
+            return URLFetcherResponse(url, found["string"], {"Content-Type": found["mime_type"]})
+
+    return StaticOnlyFetcher()
 
 
 def to_pdf(html: str, request: HttpRequest) -> bytes:
@@ -301,5 +337,5 @@ def to_pdf(html: str, request: HttpRequest) -> bytes:
     except OSError as error:  # pango or its fonts missing on this server
         raise PdfUnavailable(str(error)) from error
     return HTML(
-        string=html, base_url=request.build_absolute_uri("/"), url_fetcher=static_only_fetcher
+        string=html, base_url=request.build_absolute_uri("/"), url_fetcher=_weasyprint_fetcher()
     ).write_pdf()

@@ -80,9 +80,9 @@ class CountryBriefParameters(forms.Form):
         to_field_name="code",
     )
 
-    def __init__(self, *args, user=None, any_organisation: bool = False, **kwargs):
-        if args and args[0] is not None and args[0].get("country"):
-            data = args[0].copy()
+    def __init__(self, data=None, *args, user=None, any_organisation: bool = False, **kwargs):
+        # Codes are stored in capitals; people type "kz". (`data` may come by position or by name.)
+        if data is not None and data.get("country"):
+            data = data.copy()
             data["country"] = str(data["country"]).upper()
-            args = (data, *args[1:])
-        super().__init__(*args, **kwargs)
+        super().__init__(data, *args, **kwargs)

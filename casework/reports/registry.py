@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from casework import access
+from casework.choices import ReportName
 from casework.reports import forms as parameter_forms
 
 
@@ -96,7 +97,8 @@ REPORTS: dict[str, ReportKind] = {
     )
 }
 
-REPORT_CHOICES = [(kind.slug, kind.title) for kind in REPORTS.values()]
+# Every report has its name in casework.choices.ReportName (what a saved definition stores) and no other.
+assert set(REPORTS) == set(ReportName.values), "REPORTS and choices.ReportName disagree"
 
 
 def runnable(user) -> list[ReportKind]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -51,6 +52,24 @@ class ReportTable:
     note: str = ""
     # The table holds counts that went through suppression (the page says what that means).
     suppressed: bool = False
+
+    @property
+    def headings(self) -> list[tuple[str, bool]]:
+        """(column, numeric): a column is numeric, and its heading aligned with its figures, when every
+        filled cell below it is a number or a suppressed count."""
+        numeric = []
+        for index in range(len(self.columns)):
+            values = [row[index] for row in self.rows if index < len(row) and row[index] not in (None, "")]
+            numeric.append(
+                bool(index)
+                and bool(values)
+                and all(
+                    value is SUPPRESSED
+                    or (isinstance(value, int | float | Decimal) and not isinstance(value, bool))
+                    for value in values
+                )
+            )
+        return list(zip(self.columns, numeric, strict=True))
 
     @property
     def body(self) -> list[list[Any]]:

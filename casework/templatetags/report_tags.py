@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from numbers import Number
 
 from django import template
+from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.html import format_html
 
@@ -17,7 +18,7 @@ register = template.Library()
 @register.filter
 def report_cell(value):
     """One table cell: a suppressed count marked so it reads (and prints) as such, numbers localised,
-    dates in ISO form, None as a dash; everything else escaped text."""
+    dates in ISO form (times in local time), None as a dash; everything else escaped text."""
     if value is SUPPRESSED:
         return format_html('<span class="suppressed">{}</span>', str(SUPPRESSED))
     if value is None or value == "":
@@ -26,6 +27,9 @@ def report_cell(value):
         return str(value)
     if isinstance(value, Number):
         return number_format(value, decimal_pos=1 if isinstance(value, float) else None)
+    if isinstance(value, datetime):
+        # In local time, as the spreadsheets have it (they cannot hold a time zone).
+        return (timezone.localtime(value) if timezone.is_aware(value) else value).strftime("%Y-%m-%d %H:%M")
     if isinstance(value, date):
         return value.isoformat()
     return value
