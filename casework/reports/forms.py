@@ -57,6 +57,7 @@ class CaseloadParameters(forms.Form):
         super().__init__(*args, **kwargs)
         # "from" is a Python keyword: the field is from_ in code and `from` in the query string.
         self.fields["from"] = self.fields.pop("from_")
+        self.order_fields(["organisation", "from", "to"])
         # `any_organisation` only checks a saved definition's shape; running a report always narrows
         # the choice to the organisations this user may report on.
         organisations = Organisation.objects.all() if any_organisation else access.report_organisations(user)
