@@ -459,3 +459,39 @@ def restrict_saved_reports(queryset: QuerySet, user, *, managing: bool = False) 
     if user.organisation_id:
         return queryset.filter(Q(organisation__isnull=True) | Q(organisation_id=user.organisation_id))
     return queryset.filter(organisation__isnull=True)
+
+
+# --- Data protection (issue 7) ---------------------------------------------------------------------------
+
+
+def may_export_case(user, case: Case) -> bool:
+    """Exporting everything held about a case (for a subject access request or a court order) is for
+    those who answer for the organisation's caseload — supervisors of the case's organisation — and for
+    system administrators. The export holds every note, restricted ones included, so caseworkers and
+    organisation administrators (who read the case) are refused (403); anyone who may not see the case
+    never gets this far (404)."""
+    role = role_of(user)
+    if role == Role.SYSTEM_ADMIN:
+        return True
+    return (
+        role is not None
+        and role.can_assign
+        and role.sees_restricted_notes
+        and bool(user.organisation_id)
+        and case.organisation_id == user.organisation_id
+    )
+
+
+# --- Two-factor sign-in (issue 7) -------------------------------------------------------------------------
+
+
+def may_reset_two_factor(actor, target) -> bool:
+    """Whether `actor` may reset `target`'s second factor (delete their authenticator app and backup
+    codes, so they enrol again at their next sign-in): whoever manages the account (`may_manage_user`) —
+    a system administrator for anyone, an organisation administrator for the users of their own
+    organisation whose role they could have given. Anyone else gets 404, as for a user who does not
+    exist."""
+    return may_manage_user(actor, target)
+
+
+# --- end two-factor sign-in (issue 7) ---

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from casework.models import ApiToken
 from casework.tokens import token_issue, token_revoke
+from casework.two_factor.step_up import require_fresh_verification
 
 MAX_DAYS = 365
 
@@ -65,6 +66,8 @@ def api_tokens(request: HttpRequest) -> HttpResponse:
     """GET: the user's tokens and the form for a new one. POST: create one and show it, once."""
     if request.method == "GET":
         return _page(request, TokenForm(initial={"days": min(settings.CASEWORK_API_TOKEN_DAYS, MAX_DAYS)}))
+    if (step_up := require_fresh_verification(request)) is not None:
+        return step_up  # a new standing credential: a fresh second factor first (issue 7)
     form = TokenForm(request.POST)
     if form.is_valid():
         try:

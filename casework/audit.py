@@ -49,9 +49,15 @@ class Action(models.TextChoices):
     ARCHIVE = "archive", "Archived"
     RESTORE_VERSION = "restore_version", "Restored an earlier version"
     EXPORT = "export", "Exported"
+    PURGE = "purge", "Free text and history removed after the retention period"
     DENIED = "denied", "Refused (no permission)"
     NOT_FOUND = "not_found", "Refused (not found)"
     IDENTIFIERS_CONFIRMED = "identifiers_confirmed", "Confirmed text holds no identifiers"
+    # Two-factor sign-in (issue 7)
+    OTP_ENROLLED = "otp_enrolled", "Set up two-factor sign-in"
+    OTP_VERIFIED = "otp_verified", "Two-factor code accepted"
+    OTP_FAILED = "otp_failed", "Two-factor code refused"
+    OTP_RESET = "otp_reset", "Two-factor device reset"
 
 
 def client_ip(request) -> str | None:

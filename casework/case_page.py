@@ -388,6 +388,7 @@ def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
         "page": page,
         "can_edit": access.can_edit_case(user, page.case),
         "may_review_history": access.may_review_history(user, page.case),
+        "may_export": access.may_export_case(user, page.case),
         "workflow_template_exists": template_exists(WORKFLOW_TEMPLATE),
         **quick_add_forms(user, page.case),
     }

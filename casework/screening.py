@@ -7,6 +7,7 @@ numbers in casework ("3 children", "since 2019", "room 214", "score 4/5", "15000
 people learn to ignore the warning.
 """
 
+import bisect
 import re
 from dataclasses import dataclass
 
@@ -27,7 +28,9 @@ PATTERNS = (
     (
         "email",
         _("an e-mail address"),
-        re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.IGNORECASE),
+        # Starting only where a run of such characters starts keeps this linear in the length of the
+        # text: without the look-behind, every position of a long word is tried to its end.
+        re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.IGNORECASE),
     ),
     (
         "phone",
@@ -65,6 +68,7 @@ CURRENCY_WORDS = (
     r"сом|сомони|сум|тенге|тг|руб|рублей|рубля|долларов"
 )
 MONEY_AFTER = re.compile(rf"\s*(?:{CURRENCY_CODES}|{CURRENCY_WORDS})(?!\w)", re.IGNORECASE)
+MONEY_WINDOW = 40  # characters before a number searched for a currency
 MONEY_BEFORE = re.compile(rf"(?<!\w)(?:{CURRENCY_CODES})\s*$", re.IGNORECASE)
 # A list or range of years ("2019-2020-2021") has as many digits as a phone number.
 YEARS = re.compile(r"(?:19|20)\d{2}(?:[\s/–-]+(?:19|20)\d{2})+")
@@ -75,7 +79,9 @@ def _is_amount_or_years(text: str, found: re.Match) -> bool:
     label = re.match(r"[^\W\d]*", number).group(0)  # "USD" in "USD 2000000"
     return bool(
         MONEY_AFTER.match(text, found.end())
-        or MONEY_BEFORE.search(text[: found.start()] + label)
+        # A currency sits right before the number: a short window, not the whole text before it (which
+        # made screening quadratic in the length of a text full of numbers).
+        or MONEY_BEFORE.search(text[max(0, found.start() - MONEY_WINDOW) : found.start()] + label)
         or YEARS.fullmatch(number.strip())
     )
 
@@ -92,17 +98,22 @@ def screen(text: str, listed_words: tuple[str, ...] | list[str] = ()) -> list[Fi
     if not text:
         return []
     findings: list[Finding] = []
+    # A phone number also looks like a long document number: report each stretch once. `taken` holds the
+    # stretches of the patterns before this one, disjoint and in order, so one bisection finds the only
+    # one a new stretch could overlap: screening stays fast for a text with many numbers.
     taken: list[tuple[int, int]] = []
     for kind, description, pattern in PATTERNS:
+        added: list[tuple[int, int]] = []
         for found in pattern.finditer(text):
             span = found.span()
             if kind in ("phone", "document") and _is_amount_or_years(text, found):
                 continue
-            # A phone number also looks like a long document number: report each stretch once.
-            if any(start < span[1] and span[0] < end for start, end in taken):
+            before = bisect.bisect_left(taken, (span[1], -1)) - 1  # the last stretch starting before its end
+            if before >= 0 and taken[before][1] > span[0]:
                 continue
-            taken.append(span)
+            added.append(span)  # one pattern's matches never overlap each other
             findings.append(Finding(kind, str(description), found.group(0).strip()))
+        taken = sorted(taken + added)
     for word in listed_words:
         word = word.strip()
         if word and re.search(rf"(?<!\w){re.escape(word)}(?!\w)", text, re.IGNORECASE):

@@ -4,6 +4,8 @@ from django.urls import path, register_converter
 
 from casework import (
     api_token_views,
+    case_export,
+    case_export_csv,
     case_forms,
     case_list,
     case_page,
@@ -34,6 +36,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("cases/", case_list.case_list, name="case-list"),
     path("cases/new/", case_forms.case_new, name="case-new"),
+    path("cases/export.csv", case_export_csv.case_export_csv, name="case-export-csv"),
     path("cases/<ref:reference>/", case_page.case_detail, name="case-detail"),
     path("cases/<ref:reference>/notes/new/", record_views.note_add, name="note-add"),
     path("cases/<ref:reference>/referrals/new/", record_views.referral_add, name="referral-add"),
@@ -50,6 +53,7 @@ urlpatterns = [
     path("cases/<ref:reference>/closure/request/", workflow_views.closure_request, name="closure-request"),
     path("cases/<ref:reference>/closure/decide/", workflow_views.closure_decide, name="closure-decide"),
     path("cases/<ref:reference>/archive/", workflow_views.case_archive, name="case-archive"),
+    path("cases/<ref:reference>/export/", case_export.case_export, name="case-export"),
     path("account/tokens/", api_token_views.api_tokens, name="api-tokens"),
     path("account/tokens/<int:pk>/revoke/", api_token_views.api_token_revoke, name="api-token-revoke"),
 ]

@@ -271,6 +271,10 @@ SITE = {
     "casework:case-list": lambda role, kind: {"anonymous": 302, "analyst": 403, "auditor": 403}.get(
         role, 200
     ),
+    # Every case the user sees, as CSV: for those who read case pages.
+    "casework:case-export-csv": lambda role, kind: {"anonymous": 302, "analyst": 403, "auditor": 403}.get(
+        role, 200
+    ),
     # Opening a case is for those who work on cases within an organisation.
     "casework:case-new": lambda role, kind: {"anonymous": 302, "supervisor": 200, "caseworker": 200}.get(
         role, 403
@@ -297,6 +301,19 @@ SITE = {
     # Organisation A's saved caseload report: run (redirect) by A's users who may run it; for everyone
     # else it does not exist.
     "reports:saved-run": lambda role, kind: 302 if role in ("anonymous", "org_admin", "supervisor") else 404,
+    # Resetting a user's second factor: the kind's user (own: A's caseworker, unassigned: A's colleague,
+    # foreign: B's caseworker); organisation administrators their organisation's, system administrators
+    # anyone's; for everyone else the page does not exist.
+    "two_factor:reset": lambda role, kind: (
+        302
+        if role == "anonymous"
+        else 200
+        if role == "system_admin" or (role == "org_admin" and kind != "foreign")
+        else 404
+    ),
+    # With two-factor sign-in off (the test environment) these send everyone on.
+    "two_factor:verify": lambda role, kind: 302,
+    "two_factor:enrol": lambda role, kind: 302,
     "healthz": lambda role, kind: 200,
     "login": lambda role, kind: 200,
     "logout": lambda role, kind: 405,  # signing out is a POST
@@ -315,6 +332,8 @@ SITE = {
     "admin:view_on_site": lambda role, kind: 404 if role in ADMIN_ROLES else 302,  # no object has a page yet
     "admin:catch_all": lambda role, kind: 404 if role in ADMIN_ROLES else 302,
 }
+# Pages about one user, asked for each kind's user.
+PER_USER_URLS = {"two_factor:reset"}
 ADMIN_MODEL_VIEWS = ("changelist", "add")
 ADMIN_OBJECT_VIEWS = ("change", "history", "delete")
 
@@ -458,6 +477,8 @@ def site_url(name: str, objects: dict) -> str:
         return reverse(name, args=[case.reference])
     if name in ("policies:country", "reports:country-brief"):
         return reverse(name, args=[objects[Country].code])
+    if name == "two_factor:reset":
+        return reverse(name, args=[objects[User].pk])
     if name == "reports:saved-run":
         return reverse(name, args=[objects[SavedReport].pk])
     if name == "policies:framework":
@@ -478,7 +499,9 @@ def site_url(name: str, objects: dict) -> str:
 def rows_for(role: str, world) -> list[Row]:
     rows = []
     for name, expect in SITE.items():
-        for kind in KINDS if name in CASE_URLS or name in API_CASE_URLS else ("own",):
+        for kind in (
+            KINDS if name in CASE_URLS or name in API_CASE_URLS or name in PER_USER_URLS else ("own",)
+        ):
             url = site_url(name, world.objects[kind])
             rows.append(Row(url, expect(role, kind), name, kind))
     for model in admin.site._registry:

@@ -32,6 +32,7 @@ from django.utils.translation import gettext as _
 from casework import audit
 from casework.audit import Action
 from casework.reports.tables import SUPPRESSED, ReportTable
+from casework.two_factor.step_up import require_fresh_verification
 
 if TYPE_CHECKING:
     from casework.models import Case
@@ -84,6 +85,8 @@ def respond(request: HttpRequest, report: Report) -> HttpResponse:
     output = requested_format(request)
     if output not in FORMATS:
         return _bad_request(_("format: choose one of %(formats)s.") % {"formats": ", ".join(FORMATS)})
+    if output != "html" and (step_up := require_fresh_verification(request)) is not None:
+        return step_up  # a download leaves the system: a fresh second factor first (issue 7)
     tables = report.tables
     slug = request.GET.get("table")
     if slug:
@@ -294,7 +297,13 @@ class PdfUnavailable(RuntimeError):
 
 def static_only_fetcher(url: str, *args, **kwargs) -> dict[str, Any]:
     """WeasyPrint may load the project's static files (the stylesheets) and nothing else: no request
-    leaves the server because of something in a report, and no file outside the static files is read."""
+    leaves the server because of something in a report, and no file outside the static files is read.
+
+    In production `{% static %}` names the collected copy with a hash in its name
+    (`casework/report.1a2b3c4d5e6f.css`, DJANGO_STATIC_MANIFEST); the collected manifest says which file
+    that is, and the file is read from the apps' static folders like any other."""
+    from django.contrib.staticfiles.storage import staticfiles_storage
+
     parts = urlsplit(url)
     static_url = urlsplit(settings.STATIC_URL).path
     if parts.scheme in ("http", "https") and parts.path.startswith(static_url):
@@ -303,6 +312,11 @@ def static_only_fetcher(url: str, *args, **kwargs) -> dict[str, Any]:
         if relative and posixpath.normpath(relative) == relative and not relative.startswith("/"):
             try:
                 found = finders.find(relative)
+                if not found:
+                    # Only a manifest storage has `hashed_files` (original name -> hashed name).
+                    hashed_files = getattr(staticfiles_storage, "hashed_files", None) or {}
+                    original = next((key for key, value in hashed_files.items() if value == relative), None)
+                    found = finders.find(original) if original else None
             except SuspiciousFileOperation:
                 found = None
             if found and os.path.isfile(found):
