@@ -91,9 +91,11 @@ def both():
 
 EXPERIMENTS = {"select": select_in_python, "session": session_saved_when_changed, "both": both}
 
-# cell() in SQL: control characters dropped, then an apostrophe before a leading =, +, -, @, tab or CR.
-SQL_CONTROL = r"regexp_replace({0}, '[\x01-\x08\x0b\x0c\x0e-\x1f]', '', 'g')"
-SQL_FORMULA = r"CASE WHEN {0} ~ '^[-=+@\t\r]' THEN '''' || {0} ELSE {0} END"
+# cell() in SQL: control characters dropped (translate: cheaper than a regular expression), then an
+# apostrophe before a leading =, +, -, @, tab or CR. Computed in an inner SELECT, tested in the outer one.
+CONTROL = "".join(f"\\x{code:02x}" for code in [*range(1, 9), 11, 12, *range(14, 32)])
+SQL_CONTROL = "translate({0}, E'" + CONTROL + "', '')"
+SQL_FORMULA = "CASE WHEN left({0}, 1) IN ('=', '+', '-', '@', E'\\t', E'\\r') THEN '''' || {0} ELSE {0} END"
 
 
 def copy_export_sql(user) -> tuple[str, list]:
@@ -106,8 +108,8 @@ def copy_export_sql(user) -> tuple[str, list]:
     from casework.models import Case
 
     sql, params = export.export_queryset(user).query.sql_with_params()
-    columns = []
-    for index, (header, lookup, kind) in enumerate(export.COLUMNS):
+    columns, escaped, words = [], [], []  # words: the parameters of the SELECT list, before the query's
+    for index, (_header, lookup, kind) in enumerate(export.COLUMNS):
         value = f"row.c{index}"
         field = Case._meta.get_field(lookup) if kind == export.TEXT and "__" not in lookup else None
         if kind == export.REFERENCE:
@@ -120,16 +122,22 @@ def copy_export_sql(user) -> tuple[str, list]:
             expression = f"to_char({value}, 'YYYY-MM')"
         elif isinstance(field, BooleanField):
             expression = f"CASE WHEN {value} THEN %s ELSE %s END"
-            params = (*params, _("yes"), _("no"))
+            words.extend((_("yes"), _("no")))
         elif isinstance(field, IntegerField | PositiveIntegerField | PositiveSmallIntegerField):
             expression = f"{value}::text"
         else:
             text = f"replace(trim(BOTH ',' FROM {value}), ',', ';')" if kind == export.CHOICES else value
-            expression = SQL_FORMULA.format(SQL_CONTROL.format(f"{text}::text"))
-        columns.append(f'{expression} AS "{header}"')
+            expression = SQL_CONTROL.format(f"{text}::text")
+            escaped.append(index)
+        columns.append(f"{expression} AS t{index}")
     names = ", ".join(f"c{index}" for index in range(len(export.COLUMNS)))
-    select = f"SELECT {', '.join(columns)} FROM ({sql}) AS row({names})"
-    return f"COPY ({select}) TO STDOUT WITH (FORMAT csv, HEADER)", list(params)
+    outer = ", ".join(
+        (SQL_FORMULA.format(f"t{index}") if index in escaped else f"t{index}") + f' AS "{header}"'
+        for index, (header, _lookup, _kind) in enumerate(export.COLUMNS)
+    )
+    inner = f"SELECT {', '.join(columns)} FROM ({sql}) AS row({names})"
+    select = f"SELECT {outer} FROM ({inner}) AS cleaned"
+    return f"COPY ({select}) TO STDOUT WITH (FORMAT csv, HEADER)", [*words, *params]
 
 
 def export_copy(reps: int) -> dict:

@@ -26,6 +26,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import benchenv  # noqa: E402
 
 LARGE_TABLE_ROWS = 10_000
+# Session keys and data, and API token prefixes, stay out of the written plans (they are credentials of
+# the benchmark database's users, however throwaway).
+SECRETS = re.compile(
+    r'(("session_key"|"session_data"|"prefix")\s*=\s*)\'[^\']*(?:\'|$)|(session_key = |prefix = )\'[^\']*\''
+)
+
+
+def redact(text: str) -> str:
+    return SECRETS.sub(lambda match: f"{match.group(1) or match.group(3)}'…'", text)
+
+
 DECLARE = re.compile(r'^DECLARE "[^"]+" NO SCROLL CURSOR WITH(?:OUT)? HOLD FOR ', re.IGNORECASE)
 
 
@@ -97,7 +108,7 @@ def main() -> None:
         plans = []
         with connection.cursor() as cursor:
             for number, query in enumerate(captured.captured_queries, 1):
-                sql = DECLARE.sub("", query["sql"])
+                sql = redact(DECLARE.sub("", query["sql"]))
                 if not sql.lstrip().upper().startswith(("SELECT", "WITH")):
                     rows.append({"n": number, "sql": shorten(sql), "ms": float(query["time"]) * 1000})
                     continue

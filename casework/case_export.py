@@ -45,6 +45,7 @@ from casework.models import (
     Referral,
     User,
 )
+from casework.two_factor.step_up import require_fresh_verification
 from casework.workflow_views import WorkflowForm
 from policies.models import Country
 
@@ -221,7 +222,8 @@ def case_export(request: HttpRequest, reference: str) -> HttpResponse:
         details = {"page": "export", "method": request.method}
         audit.record(Action.DENIED, request=request, obj=case, details=details)
         raise PermissionDenied("Only supervisors and system administrators export a case.")
-    # TODO(step-up): `if (step_up := require_fresh_verification(request)) is not None: return step_up`
+    if (step_up := require_fresh_verification(request)) is not None:
+        return step_up  # everything held about a person leaves the system: a fresh second factor first
     form = ExportForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         return export_response(request, case, form.cleaned_data["reason"])

@@ -29,7 +29,7 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import CharField, ExpressionWrapper, F
-from django.http import HttpRequest, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -39,6 +39,7 @@ from casework import access, audit
 from casework.audit import Action
 from casework.models import Case
 from casework.reports.exports import cell
+from casework.two_factor.step_up import require_fresh_verification
 
 CHUNK_SIZE = 2000  # rows fetched from the server-side cursor at a time
 ROWS_PER_WRITE = 500  # rows written to the response at a time
@@ -175,11 +176,12 @@ def stream_csv(lines: Iterable[str]) -> Iterator[str]:
 @never_cache
 @login_required
 @require_GET
-def case_export_csv(request: HttpRequest) -> StreamingHttpResponse:
+def case_export_csv(request: HttpRequest) -> HttpResponse:
     """GET: the CSV of every case the user may see, streamed; one `export` event."""
     if not access.reads_case_pages(request.user):
         raise PermissionDenied(_("You have no access to case pages."))
-    # TODO(issue 7): step-up second factor
+    if (step_up := require_fresh_verification(request)) is not None:
+        return step_up  # every case leaves the system: a fresh second factor first
     audit.record(Action.EXPORT, request=request, details={"report": "cases-csv", "format": "csv"})
     rows = export_queryset(request.user).iterator(chunk_size=CHUNK_SIZE)
     response = StreamingHttpResponse(stream_csv(csv_lines(rows)), content_type="text/csv; charset=utf-8")

@@ -184,6 +184,16 @@ def supervision_status(role: str, kind: str) -> int:
     return 200 if role == "supervisor" else 403
 
 
+def export_status(role: str, kind: str) -> int:
+    """Export for a legal request: supervisors of the organisation and system administrators; whoever
+    reads the case but may not export it (organisation administrators, its caseworker) gets 403."""
+    if role == "anonymous":
+        return 302
+    if not reads_case(role, kind):
+        return 404
+    return 200 if role in ("system_admin", "supervisor") else 403
+
+
 def signed_in(role: str, kind: str) -> int:
     return 302 if role == "anonymous" else 200
 
@@ -201,6 +211,7 @@ CASE_URLS = {
     "casework:case-assign": supervision_status,
     "casework:closure-decide": supervision_status,
     "casework:case-archive": supervision_status,
+    "casework:case-export": export_status,
     # The case summary report: exactly the case page's access.
     "reports:case-summary": case_page_status,
 }

@@ -485,3 +485,13 @@ def test_creating_an_api_token_with_a_stale_code_asks_for_a_fresh_one(client, ca
     redirected_to(back, "/account/tokens/")
     created = client.post("/account/tokens/", {"name": "script", "days": "30"})
     assert created.status_code == 200 and "Your new token" in created.content.decode()
+
+
+def test_the_csv_of_every_case_asks_for_a_fresh_code_too(client, supervisor_a):
+    device, _ = enrol(supervisor_a)
+    verified(client, supervisor_a, device, minutes_ago=11)
+    redirected_to(client.get("/cases/export.csv"), VERIFY)
+    assert not events(Action.EXPORT)
+    verified(client, supervisor_a, device, minutes_ago=0)
+    download = client.get("/cases/export.csv")
+    assert download.status_code == 200 and download["Content-Type"].startswith("text/csv")

@@ -178,6 +178,7 @@ def main() -> None:
     try:
         wait_for(f"{host}/healthz")
         started = time.monotonic()
+        load_before = os.getloadavg()
         subprocess.run(
             [  # fmt: skip
                 str(BIN / "locust"),
@@ -203,6 +204,7 @@ def main() -> None:
             check=True,
         )
         seconds = time.monotonic() - started
+        load_after = os.getloadavg()
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=60)
@@ -216,6 +218,8 @@ def main() -> None:
         "users": args.users,
         "run_time": args.time,
         "seconds": round(seconds, 1),
+        # The machine's 1-minute load average as the run began and ended: others share its 2 cores.
+        "load_average": {"before": load_before[0], "after": load_after[0], "cpus": os.cpu_count()},
         "endpoints": rows,
         "markdown": table,
         "check": json.loads((benchenv.RESULTS_DIR / "load-check.json").read_text()),
