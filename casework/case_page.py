@@ -243,7 +243,7 @@ def _household(user: User, case: Case) -> HouseholdView | None:
     return HouseholdView(household=case.household, members=members, hidden=others.count() - len(members))
 
 
-def _assessment_chart(assessments: list[Assessment]) -> SafeString | None:
+def assessment_chart(assessments: list[Assessment]) -> SafeString | None:
     if not assessments:
         return None
     return charts.line_chart(
@@ -345,7 +345,7 @@ def load_case_page(user: User, case: Case, *, timeline_limit: int = TIMELINE_STE
         timeline_at_max=has_more and timeline_limit >= TIMELINE_MAX,
         referrals=rows,
         assessments=list(reversed(assessments)),
-        assessment_chart=_assessment_chart(assessments),
+        assessment_chart=assessment_chart(assessments),
         proceedings=proceedings,
         household=_household(user, case),
         drivers=drivers_field.display(case.drivers),

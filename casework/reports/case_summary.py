@@ -45,13 +45,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from casework import audit, charts, choices, dashboard
+from casework import audit, choices, dashboard
 from casework.case_page import (
     TimelineEntry,
     _assessment_entries,
     _closure_entries,
     _proceeding_entries,
     _referral_entries,
+    assessment_chart,
 )
 from casework.models import Assessment, Case, CaseNote, ClosureRequest, LegalProceeding, Referral
 from casework.reports import exports
@@ -390,22 +391,6 @@ def assessments_table(assessments: list[Assessment]) -> ReportTable:
             for assessment in assessments
         ],
         note=_("Each domain is scored from 1 (severe difficulty) to 5 (no difficulty); a dash: not scored."),
-    )
-
-
-def assessment_chart(assessments: list[Assessment]) -> SafeString | None:
-    if not assessments:
-        return None
-    return charts.line_chart(
-        {
-            str(domain.label): [(a.assessed_on, getattr(a, domain.value)) for a in assessments]
-            for domain in Assessment.DOMAINS
-        },
-        y_min=1,
-        y_max=5,
-        title=_("Assessment scores over time"),
-        description=_("Each domain is scored from 1 (severe difficulty) to 5 (no difficulty)."),
-        chart_id="assessment-chart",
     )
 
 
