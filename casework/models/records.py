@@ -46,7 +46,11 @@ class CaseNote(ScreenedTextMixin, models.Model):
 
     class Meta:
         ordering = ["-contact_on", "-created_at"]
-        indexes = [models.Index(fields=["case", "-contact_on"], name="note_case_date_idx")]
+        indexes = [
+            models.Index(fields=["case", "-contact_on"], name="note_case_date_idx"),
+            # The dashboard's "recent activity": newest notes first, stopping after a few.
+            models.Index(fields=["-created_at", "-id"], name="note_created_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_contact_type_display()} on {self.contact_on}"
