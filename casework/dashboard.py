@@ -10,17 +10,20 @@ the same for ten cases or a hundred thousand.
 from __future__ import annotations
 
 import datetime
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, F, Max, OuterRef, Q, QuerySet, Subquery
+from django.core.cache import cache
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from casework import access, charts
 from casework.choices import OPEN_STATUSES, CaseStatus, ReferralOutcome, ReferralStatus, Role
-from casework.models import Case, CaseNote, ClosureRequest, Referral
+from casework.models import Assessment, Case, CaseNote, ClosureRequest, Referral
 
 LIST_LIMIT = 10  # rows of each "needs action" list; the full count is shown beside it
 RECENT_LIMIT = 10
@@ -60,16 +63,22 @@ def cases_by_status(user) -> list[StatusCount]:
 
 
 def referrals_by_status_and_outcome(user) -> tuple[list[tuple[str, int]], list[tuple[str, int]]]:
-    """Referrals of the user's visible cases by status, and finished ones by outcome (one query)."""
+    """Referrals of the user's visible cases by status, and finished ones by outcome (one query, or none
+    when an organisation-wide figure is in the cache)."""
+    key = _organisation_cache_key(user, "referrals-by-status-and-outcome")
+    rows = cache.get(key) if key else None
+    if rows is None:
+        rows = list(
+            Referral.objects.visible_to(user)
+            .order_by()
+            .values("status", "outcome")
+            .annotate(n=Count("pk"))
+            .values_list("status", "outcome", "n")
+        )
+        if key:
+            cache.set(key, rows, settings.CASEWORK_DASHBOARD_CACHE_SECONDS)
     by_status: dict[str, int] = {}
     by_outcome: dict[str, int] = {}
-    rows = (
-        Referral.objects.visible_to(user)
-        .order_by()
-        .values("status", "outcome")
-        .annotate(n=Count("pk"))
-        .values_list("status", "outcome", "n")
-    )
     for status, outcome, n in rows:
         by_status[status] = by_status.get(status, 0) + n
         if outcome:
@@ -78,6 +87,24 @@ def referrals_by_status_and_outcome(user) -> tuple[list[tuple[str, int]], list[t
         [(str(status.label), by_status.get(status.value, 0)) for status in ReferralStatus],
         [(str(outcome.label), by_outcome.get(outcome.value, 0)) for outcome in ReferralOutcome],
     )
+
+
+def _organisation_cache_key(user, name: str) -> str | None:
+    """A cache key for a figure that is the same for everyone who sees the whole organisation (or, for
+    system administrators, everything); None for a caseworker, whose figures are their own and cheap.
+
+    Counting an organisation's quarter of a million referrals on every dashboard load took 100-200 ms of
+    a supervisor's page at 10^5 cases; counts only (no case data) are cached, briefly."""
+    if settings.CASEWORK_DASHBOARD_CACHE_SECONDS <= 0:
+        return None
+    role = access.role_of(user)
+    if role == Role.SYSTEM_ADMIN:
+        scope = "all"
+    elif role is not None and role.sees_whole_organisation and user.organisation_id:
+        scope = f"organisation-{user.organisation_id}"
+    else:
+        return None
+    return f"dashboard:{name}:{scope}"
 
 
 # --- What needs action ----------------------------------------------------------------------------------
@@ -108,10 +135,15 @@ def overdue_assessments(user, *, today: datetime.date | None = None) -> QuerySet
     have none and were opened longer ago than that; the longest overdue first. Each case carries
     `last_assessed_on` (None when never assessed)."""
     cutoff = (today or _today()) - datetime.timedelta(days=settings.CASEWORK_ASSESSMENT_OVERDUE_DAYS)
+    assessments = Assessment.objects.filter(case=OuterRef("pk"))
+    latest = assessments.order_by("-assessed_on").values("assessed_on")[:1]
+    # "No assessment since the cutoff" as an anti-join on the (case, assessed_on) index, rather than a
+    # GROUP BY of every open case with its assessments: a third of the time for an organisation's 30,000+.
     return (
         open_cases(user)
-        .annotate(last_assessed_on=Max("assessments__assessed_on"))
-        .filter(Q(last_assessed_on__lt=cutoff) | Q(last_assessed_on__isnull=True, opened_on__lt=cutoff))
+        .filter(~Exists(assessments.filter(assessed_on__gte=cutoff)))
+        .filter(Q(opened_on__lt=cutoff) | Exists(assessments))
+        .annotate(last_assessed_on=Subquery(latest))
         .order_by(F("last_assessed_on").asc(nulls_first=True), "opened_on", "reference")
     )
 
@@ -124,8 +156,12 @@ def _latest_closure_request(field_name: str) -> Subquery:
 def returned_closures(user) -> QuerySet:
     """Open cases whose latest closure request a supervisor returned: the caseworker has to act on the
     supervisor's note (on the case page) and ask again or carry on. Each case carries `returned_at`."""
+    # Only cases with a returned request can qualify: narrowing to them first spares the latest-request
+    # subquery for each of an organisation's open cases (30 ms at 34,000; returned requests are few).
+    ever_returned = ClosureRequest.objects.filter(decision=ClosureRequest.Decision.RETURNED).values("case")
     return (
         open_cases(user)
+        .filter(pk__in=ever_returned)
         .annotate(
             latest_decision=_latest_closure_request("decision"),
             returned_at=_latest_closure_request("decided_at"),
@@ -166,9 +202,19 @@ class Activity:
 def recent_activity(user, limit: int = RECENT_LIMIT) -> list[Activity]:
     """The latest notes the user may read (never a restricted note they may not) and the latest changed
     referrals on their cases, newest first. Two queries; the text of a note is never shown here."""
-    notes = CaseNote.objects.visible_to(user).select_related("case", "author").order_by("-created_at", "-pk")
+    # Also filtering by the visible cases' ids (a subquery) lets PostgreSQL estimate how few of the
+    # newest notes are a caseworker's; through the join alone it walks the newest-first index of every
+    # organisation's notes (2 ms became 30-180 ms at 10^5 cases). Supervisors take the index either way.
+    case_ids = Case.objects.visible_to(user).values("pk")
+    notes = (
+        CaseNote.objects.visible_to(user)
+        .filter(case__in=case_ids)
+        .select_related("case", "author")
+        .order_by("-created_at", "-pk")
+    )
     referrals = (
         Referral.objects.visible_to(user)
+        .filter(case__in=case_ids)
         .select_related("case", "service_type")
         .order_by("-updated_at", "-pk")
     )
@@ -223,6 +269,7 @@ class Dashboard:
     statuses: list[StatusCount] = field(default_factory=list)
     open_total: int = 0
     charts: list[Any] = field(default_factory=list)
+    charts_note: str = ""
     waiting: Listing | None = None
     overdue: Listing | None = None
     returned: Listing | None = None
@@ -243,6 +290,19 @@ class Dashboard:
             if listing is not None:
                 shown |= {record.case.reference for record in listing.items}
         return len(shown)
+
+
+def _charts_note(user) -> str:
+    """Says the referral charts may lag when they come from the cache, so a supervisor who has just
+    added a referral is not puzzled that the bars did not move."""
+    if not _organisation_cache_key(user, "referrals-by-status-and-outcome"):
+        return ""
+    minutes = max(1, math.ceil(settings.CASEWORK_DASHBOARD_CACHE_SECONDS / 60))
+    return ngettext(
+        "The charts of services are counted at most %(minutes)d minute ago.",
+        "The charts of services are counted at most %(minutes)d minutes ago.",
+        minutes,
+    ) % {"minutes": minutes}
 
 
 def _charts(user, statuses: list[StatusCount]) -> list[Any]:
@@ -286,6 +346,7 @@ def build(user, *, today: datetime.date | None = None) -> Dashboard:
     dashboard.statuses = cases_by_status(user)
     dashboard.open_total = sum(item.count for item in dashboard.statuses if item.is_open)
     dashboard.charts = _charts(user, dashboard.statuses)
+    dashboard.charts_note = _charts_note(user)
     if kind == "overview":
         return dashboard
     dashboard.supervises = role.can_assign

@@ -2,8 +2,10 @@
 
 Two limits end a signed-in session:
 
-- the idle timeout (settings.SESSION_IDLE_TIMEOUT_MINUTES): Django's own session expiry, renewed on every
-  request (SESSION_COOKIE_AGE with SESSION_SAVE_EVERY_REQUEST); the session store refuses an expired
+- the idle timeout (settings.SESSION_IDLE_TIMEOUT_MINUTES): Django's own session expiry (SESSION_COOKIE_AGE),
+  renewed by a request at most once every SESSION_RENEW_SECONDS (below) rather than on every request,
+  which would write and commit the session on every page view: an idle session therefore ends between
+  the limit and the limit minus a minute after its last request. The session store refuses an expired
   session, so it holds on every process and with any session backend;
 - the absolute lifetime (settings.SESSION_MAX_LIFETIME_HOURS), counted from the sign-in, which no amount of
   activity extends. The sign-in time is written by the `user_logged_in` receiver below, which every sign-in
@@ -26,13 +28,17 @@ from django.dispatch import receiver
 from casework import kept_forms
 
 SIGNED_IN_AT = "casework_signed_in_at"
+RENEWED_AT = "casework_renewed_at"
+# At most one session write a minute per user for the idle timeout: at 10^5 cases and hundreds of users a
+# write and commit per page view was a tenth of the database's work on read-only pages.
+SESSION_RENEW_SECONDS = 60
 
 
 @receiver(user_logged_in, dispatch_uid="casework_session_signed_in")
 def on_sign_in(sender, request, user, **kwargs) -> None:
     if request is None or not hasattr(request, "session"):
         return
-    request.session[SIGNED_IN_AT] = int(time.time())
+    request.session[SIGNED_IN_AT] = request.session[RENEWED_AT] = int(time.time())
     kept_forms.on_sign_in(request, user)
 
 
@@ -41,6 +47,18 @@ def lifetime_is_over(session) -> bool:
     if not isinstance(started, int | float):
         return True
     return time.time() - started >= settings.SESSION_MAX_LIFETIME_HOURS * 3600
+
+
+def renew_idle_timeout(session) -> None:
+    """Mark a stored session changed when its idle timeout was last renewed a minute or more ago, so the
+    session middleware saves it with a new expiry and sends the cookie again."""
+    if not session.session_key or session.modified:
+        return  # no stored session, or one being saved anyway (which renews it)
+    now = int(time.time())
+    renewed = session.get(RENEWED_AT)
+    if isinstance(renewed, int | float) and now - renewed < SESSION_RENEW_SECONDS:
+        return
+    session[RENEWED_AT] = now
 
 
 class SessionLifetimeMiddleware:
@@ -60,6 +78,7 @@ class SessionLifetimeMiddleware:
             ended_user_id = session[SESSION_KEY]
             logout(request)
         response = self.get_response(request)
+        renew_idle_timeout(request.session)
         kept_forms.keep_if_sign_in_asked(request, response, ended_user_id=ended_user_id)
         kept_forms.set_owner_cookie_after_sign_in(request, response)
         return response

@@ -265,11 +265,12 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 
-# Sessions: an idle timeout renewed on every request, and an absolute lifetime from sign-in.
+# Sessions: an idle timeout renewed by requests (at most once a minute: casework/middleware.py), and an
+# absolute lifetime from sign-in.
 SESSION_IDLE_TIMEOUT_MINUTES = envint("CASEWORK_SESSION_IDLE_MINUTES", 30)
 SESSION_MAX_LIFETIME_HOURS = envint("CASEWORK_SESSION_MAX_HOURS", 12)
 SESSION_COOKIE_AGE = SESSION_IDLE_TIMEOUT_MINUTES * 60
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_SAVE_EVERY_REQUEST = False  # casework.middleware.renew_idle_timeout renews it
 # Cookie flags: in the security section above.
 
 # Sign-in lockout (django-axes): per account and, separately, per address.
@@ -288,6 +289,9 @@ SUPPRESSION_THRESHOLD = envint("CASEWORK_SUPPRESSION_THRESHOLD", 5)
 # The dashboard's "needs action": a referral waiting on its provider, an assessment overdue (days).
 CASEWORK_REFERRAL_WAITING_DAYS = envint("CASEWORK_REFERRAL_WAITING_DAYS", 21)
 CASEWORK_ASSESSMENT_OVERDUE_DAYS = envint("CASEWORK_ASSESSMENT_OVERDUE_DAYS", 90)
+# How long an organisation-wide dashboard chart (referrals by status and outcome) is reused from the
+# cache, in seconds; 0 counts on every load.
+CASEWORK_DASHBOARD_CACHE_SECONDS = envint("CASEWORK_DASHBOARD_CACHE_SECONDS", 120)
 CASEWORK_API_TOKEN_DAYS = envint("CASEWORK_API_TOKEN_DAYS", 90)
 
 REST_FRAMEWORK = {

@@ -95,3 +95,14 @@ def superuser(db):
     return UserFactory(
         username="root", organisation=None, role=Role.SYSTEM_ADMIN, is_staff=True, is_superuser=True
     )
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache: cached dashboard figures or throttle counts of one test must
+    not be what another sees."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

@@ -37,7 +37,7 @@ from policies.models import (
 )
 from tests import factories
 
-# Measured on SQLite and PostgreSQL; two of each are the session's refresh (SESSION_SAVE_EVERY_REQUEST).
+# Measured on SQLite and PostgreSQL; the session is written at most once a minute (casework/middleware.py).
 # The case list has the most filters over related rows (organisation, assigned caseworker, two
 # countries), one query each.
 CHANGELIST_MAX_QUERIES = 13

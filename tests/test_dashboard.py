@@ -5,13 +5,14 @@ import re
 import xml.etree.ElementTree as ET
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from casework import dashboard
-from casework.choices import CaseStatus, ReferralOutcome, ReferralStatus
+from casework.choices import CaseStatus, ReferralOutcome, ReferralStatus, Role
 from casework.models import AuditEvent, ClosureRequest
 from tests.factories import (
     AssessmentFactory,
@@ -19,6 +20,7 @@ from tests.factories import (
     CaseNoteFactory,
     ClosureRequestFactory,
     ReferralFactory,
+    UserFactory,
 )
 
 HOME = reverse("casework:home")
@@ -212,6 +214,8 @@ def test_assessments_overdue(org_a, caseworker_a, settings):
     assessed_long_ago = case(300, [250, 100])
     case(300, [250, 10])  # recently assessed
     case(30)  # new, not yet due
+    case(90)  # opened exactly at the cutoff: due from tomorrow
+    case(300, [90])  # assessed exactly at the cutoff: due from tomorrow
     case(200, status=CaseStatus.CLOSED, closed_on=days_ago(1))  # closed
     overdue = list(dashboard.overdue_assessments(caseworker_a))
     assert overdue == [never_assessed, assessed_long_ago]  # never assessed first
@@ -334,6 +338,7 @@ def _populate(org, caseworker, supervisor, n: int) -> None:
 
 
 def _queries(client, user) -> int:
+    cache.clear()  # the organisation's chart figures are cached between loads; count a first load
     client.force_login(user)
     with CaptureQueriesContext(connection) as captured:
         assert client.get(HOME).status_code == 200
@@ -351,3 +356,51 @@ def test_dashboard_queries_do_not_grow_with_the_caseload(
     with_thirty = _queries(client, user)
     assert with_ten == with_thirty
     assert with_thirty <= 25
+
+
+# --- Cached organisation-wide figures --------------------------------------------------------------------
+
+
+def test_supervisors_referral_chart_is_counted_once_then_reused_for_a_while(client, caseload, supervisor_a):
+    ReferralFactory(case=caseload["alice"][0], status=ReferralStatus.REFERRED)
+    first = _queries(client, supervisor_a)
+    client.force_login(supervisor_a)
+    with CaptureQueriesContext(connection) as captured:
+        html = client.get(HOME).content.decode()
+    assert len(captured) == first - 1
+    assert "counted at most 2 minutes ago" in html
+    # A referral added in the meantime shows once the figures expire, not before.
+    ReferralFactory(case=caseload["carol"][0], status=ReferralStatus.REFERRED)
+    by_status, _ = dashboard.referrals_by_status_and_outcome(supervisor_a)
+    assert dict(by_status)[str(ReferralStatus.REFERRED.label)] == 1
+    cache.clear()
+    by_status, _ = dashboard.referrals_by_status_and_outcome(supervisor_a)
+    assert dict(by_status)[str(ReferralStatus.REFERRED.label)] == 2
+
+
+def test_cached_figures_are_per_organisation(caseload, org_b, supervisor_a):
+    supervisor_b = UserFactory(organisation=org_b, role=Role.SUPERVISOR)
+    ReferralFactory(case=caseload["alice"][0], status=ReferralStatus.REFERRED)
+    ReferralFactory(case=caseload["bob"][0], status=ReferralStatus.ACCEPTED)
+    ReferralFactory(case=caseload["bob"][1], status=ReferralStatus.ACCEPTED)
+    mine = dict(dashboard.referrals_by_status_and_outcome(supervisor_a)[0])
+    theirs = dict(dashboard.referrals_by_status_and_outcome(supervisor_b)[0])
+    assert mine[str(ReferralStatus.REFERRED.label)] == 1 and mine[str(ReferralStatus.ACCEPTED.label)] == 0
+    assert theirs[str(ReferralStatus.REFERRED.label)] == 0 and theirs[str(ReferralStatus.ACCEPTED.label)] == 2
+
+
+def test_caseworkers_figures_are_always_current_and_their_own(client, caseload, caseworker_a, supervisor_a):
+    dashboard.referrals_by_status_and_outcome(supervisor_a)  # the organisation's figures are cached
+    ReferralFactory(case=caseload["alice"][0], status=ReferralStatus.REFERRED)
+    ReferralFactory(case=caseload["carol"][0], status=ReferralStatus.REFERRED)
+    by_status, _ = dashboard.referrals_by_status_and_outcome(caseworker_a)
+    assert dict(by_status)[str(ReferralStatus.REFERRED.label)] == 1
+    assert "counted at most" not in page(client, caseworker_a)
+
+
+def test_caching_can_be_turned_off(caseload, supervisor_a, settings):
+    settings.CASEWORK_DASHBOARD_CACHE_SECONDS = 0
+    dashboard.referrals_by_status_and_outcome(supervisor_a)
+    ReferralFactory(case=caseload["alice"][0], status=ReferralStatus.REFERRED)
+    by_status, _ = dashboard.referrals_by_status_and_outcome(supervisor_a)
+    assert dict(by_status)[str(ReferralStatus.REFERRED.label)] == 1

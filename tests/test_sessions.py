@@ -14,17 +14,19 @@ from django.conf import settings
 from django.contrib.auth import SESSION_KEY, get_user
 from django.contrib.auth.decorators import login_required
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.db.models import F
 from django.http import HttpResponse, HttpResponseRedirect
 from django.middleware.csrf import get_token
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 
 from casework import choices
 from casework.kept_forms import DISCARD, KEPT_FORMS, MAX_BYTES, OWNER_COOKIE, RESUBMIT
-from casework.middleware import SIGNED_IN_AT, SessionLifetimeMiddleware
+from casework.middleware import RENEWED_AT, SESSION_RENEW_SECONDS, SIGNED_IN_AT, SessionLifetimeMiddleware
 from casework.models import Case, CaseNote, User
 from config.urls import urlpatterns as site_urlpatterns
 from tests.factories import TEST_PASSWORD, CaseFactory, CountryFactory, UserFactory
@@ -189,8 +191,38 @@ def kept_note(browser, clock, superuser, case_url):
 def test_the_default_limits_are_thirty_idle_minutes_and_twelve_hours():
     assert settings.SESSION_IDLE_TIMEOUT_MINUTES == 30
     assert settings.SESSION_COOKIE_AGE == 30 * 60
-    assert settings.SESSION_SAVE_EVERY_REQUEST
     assert settings.SESSION_MAX_LIFETIME_HOURS == 12
+
+
+def _stored_expiry(client) -> datetime.datetime:
+    from django.contrib.sessions.models import Session
+
+    return Session.objects.get(session_key=client.session.session_key).expire_date
+
+
+def test_requests_within_a_minute_do_not_write_the_session(client, clock, superuser):
+    client.force_login(superuser)
+    assert client.get(reverse("admin:index")).status_code == 200
+    renewed = _stored_expiry(client)
+    clock.advance(datetime.timedelta(seconds=SESSION_RENEW_SECONDS - 5))
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(reverse("admin:index")).status_code == 200
+    assert not [q for q in captured if "django_session" in q["sql"] and q["sql"].startswith("UPDATE")]
+    assert _stored_expiry(client) == renewed
+    clock.advance(datetime.timedelta(seconds=10))
+    assert client.get(reverse("admin:index")).status_code == 200
+    assert _stored_expiry(client) > renewed
+
+
+def test_the_idle_limit_counts_from_the_last_renewal_at_most_a_minute_early(client, clock, superuser):
+    client.force_login(superuser)
+    idle_limit = datetime.timedelta(seconds=settings.SESSION_COOKIE_AGE)
+    clock.advance(idle_limit - datetime.timedelta(minutes=1))
+    assert client.get(reverse("admin:index")).status_code == 200  # renews
+    clock.advance(datetime.timedelta(seconds=30))
+    assert client.get(reverse("admin:index")).status_code == 200  # too soon to renew
+    clock.advance(idle_limit - datetime.timedelta(seconds=29))  # the limit after the renewal, plus 1 s
+    assert asks_to_sign_in_for(client.get(reverse("admin:index")), reverse("admin:index"))
 
 
 def test_a_session_left_idle_past_the_limit_is_signed_out(client, clock, superuser):
@@ -247,6 +279,7 @@ def test_an_ordinary_request_costs_no_query_and_leaves_the_response_alone(
     client.force_login(superuser)
     session = client.session
     session[KEPT_FORMS] = {"/elsewhere/": {"owner": str(superuser.pk), "at": int(time.time()), "fields": []}}
+    session[RENEWED_AT] = int(time.time())  # renewed a moment ago: nothing to write for a minute
     session.save()
     exchanges = [
         (rf.get("/admin/"), HttpResponse("the page")),

@@ -31,4 +31,12 @@ class Migration(migrations.Migration):
             model_name='referral',
             index=models.Index(fields=['referred_on'], name='referral_referred_idx'),
         ),
+        migrations.AddIndex(
+            model_name='referral',
+            index=models.Index(fields=['status', 'referred_on'], name='referral_waiting_idx'),
+        ),
+        migrations.AddIndex(
+            model_name='case',
+            index=models.Index(condition=models.Q(('assigned_to__isnull', True)), fields=['organisation', 'opened_on'], name='case_unassigned_idx'),
+        ),
     ]

@@ -217,6 +217,12 @@ class Case(models.Model):
             models.Index(fields=["organisation", "status"], name="case_org_status_idx"),
             models.Index(fields=["organisation", "assigned_to"], name="case_org_assignee_idx"),
             models.Index(fields=["organisation", "-opened_on"], name="case_org_opened_idx"),
+            # The supervisor's "unassigned cases", oldest first, without walking the organisation's cases.
+            models.Index(
+                fields=["organisation", "opened_on"],
+                condition=models.Q(assigned_to__isnull=True),
+                name="case_unassigned_idx",
+            ),
             # Analysts' case list across organisations: its order, and the filters they use most.
             models.Index(fields=["-return_month", "reference"], name="case_return_month_idx"),
             models.Index(fields=["residence_country", "sex", "age_band"], name="case_country_sex_age_idx"),

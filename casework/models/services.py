@@ -108,9 +108,10 @@ class Referral(ScreenedTextMixin, models.Model):
         indexes = [
             models.Index(fields=["case", "status"], name="referral_case_status_idx"),
             models.Index(fields=["service_type", "status"], name="referral_type_status_idx"),
-            # The dashboard's "recent activity" (newest changes first) and "waiting on a provider", and
-            # the caseload report's referrals made in a period.
+            # The dashboard's "recent activity" (newest changes first) and "waiting on a provider"; the
+            # caseload report's referrals made in a period.
             models.Index(fields=["-updated_at", "-id"], name="referral_updated_idx"),
+            models.Index(fields=["status", "referred_on"], name="referral_waiting_idx"),
             models.Index(fields=["referred_on"], name="referral_referred_idx"),
         ]
 
