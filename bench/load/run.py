@@ -112,6 +112,36 @@ def summary(prefix: Path) -> list[dict]:
     return rows
 
 
+def by_method(times_file: Path) -> list[dict]:
+    """p50/p95/p99 over every request of a method: GET (the pages and API reads the target is about)
+    and POST (sign-ins and writes)."""
+    times = json.loads(times_file.read_text())
+    rows = []
+    labels = (("GET", "All page and API reads (GET)"), ("POST", "All sign-ins and writes (POST)"))
+    for method, label in labels:
+        values = sorted(times.get(method, []))
+        if not values:
+            continue
+
+        def at(share: float, values=values) -> float:
+            return values[min(len(values) - 1, int(share * len(values)))]
+
+        rows.append(
+            {
+                "method": method,
+                "name": label,
+                "requests": len(values),
+                "failures": None,
+                "rps": None,
+                "p50_ms": at(0.50),
+                "p95_ms": at(0.95),
+                "p99_ms": at(0.99),
+                "max_ms": values[-1],
+            }
+        )
+    return rows
+
+
 def markdown(rows: list[dict]) -> str:
     lines = [
         "| endpoint | requests | failures | req/s | p50 ms | p95 ms | p99 ms | max ms |",
@@ -119,8 +149,12 @@ def markdown(rows: list[dict]) -> str:
     ]
     for row in rows:
         name = row["name"] if row["name"] == "Aggregated" else f"{row['method']} {row['name']}"
+        if row["rps"] is None:  # a by-method row: its failures are in the rows above
+            name = f"**{row['name']}**"
+        failures = "" if row["failures"] is None else row["failures"]
+        rps = "" if row["rps"] is None else f"{row['rps']:.1f}"
         lines.append(
-            f"| {name} | {row['requests']} | {row['failures']} | {row['rps']:.1f} | {row['p50_ms']:.0f} | "
+            f"| {name} | {row['requests']} | {failures} | {rps} | {row['p50_ms']:.0f} | "
             f"{row['p95_ms']:.0f} | {row['p99_ms']:.0f} | {row['max_ms']:.0f} |"
         )
     return "\n".join(lines)
@@ -150,6 +184,7 @@ def main() -> None:
     benchenv.RESULTS_DIR.mkdir(exist_ok=True)
     prefix = benchenv.RESULTS_DIR / "load"
     writes_file = benchenv.RESULTS_DIR / "load-writes.json"
+    times_file = benchenv.RESULTS_DIR / ".load-times.json"  # every response time: large, not kept
     host = f"https://127.0.0.1:{args.port}"
     cert, key = certificate()
     env = {
@@ -158,6 +193,7 @@ def main() -> None:
         "GUNICORN_ACCESS_LOG": "",
         "BENCH_RUN_FILE": str(RUN_FILE),
         "BENCH_WRITES_FILE": str(writes_file),
+        "BENCH_TIMES_FILE": str(times_file),
     }
     print(f"Run {marker}: gunicorn on {host}, {args.users} users for {args.time}", flush=True)
     server = subprocess.Popen(
@@ -209,7 +245,7 @@ def main() -> None:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=60)
     check = subprocess.run([sys.executable, str(LOAD_DIR / "check_writes.py"), str(writes_file)], env=env)
-    rows = summary(prefix)
+    rows = summary(prefix) + by_method(times_file)
     table = markdown(rows)
     print("\n" + table)
     result = {
