@@ -495,3 +495,15 @@ def may_reset_two_factor(actor, target) -> bool:
 
 
 # --- end two-factor sign-in (issue 7) ---
+
+
+# --- Background exports (issue 8) -------------------------------------------------------------------------
+
+
+def restrict_export_jobs(queryset: QuerySet, user) -> QuerySet:
+    """A prepared export is its requester's alone: nobody else sees it — not a supervisor of the same
+    organisation, not a system administrator (the admin lists jobs without their files). The file holds
+    what the requester could see when it ran; anyone else asking for it gets 404."""
+    if role_of(user) is None:
+        return queryset.none()
+    return queryset.filter(requested_by=user)

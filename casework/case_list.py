@@ -14,7 +14,7 @@ recorded only by its length (a whole reference is recorded as it is).
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, NamedTuple
 
 import django_filters
 from django import forms
@@ -26,6 +26,7 @@ from django.db.models import Count, Exists, IntegerField, OuterRef, Subquery, Va
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
@@ -35,10 +36,12 @@ from casework.audit import Action
 from casework.choices import OPEN_REFERRAL_STATUSES, OPEN_STATUSES, AgeBand, CaseStatus, Role, Sex
 from casework.models import Case, Referral, User
 from casework.models.cases import REFERENCE_ALPHABET
+from casework.widgets import DatalistInput, Select
 from policies.models import Country, Programme
 
 PER_PAGE = 50
 OPEN = "open"
+NOBODY = "null"  # the caseworker filter's value for unassigned cases (django-filter's null_value)
 
 # Typed by hand, a reference may come in lower case, without its hyphen, or with spaces. The alphabet
 # keeps 5 and 2 but not S and Z, so those two are read as the digits they are mistaken for.
@@ -94,15 +97,99 @@ def working_staff(request: HttpRequest):
     """The caseworker filter's choices: the people who work on cases in the user's organisation (for a
     system administrator, in every organisation), through the access module's scope of users."""
     working_roles = [role for role in Role if role.works_on_cases]
-    staff = User.objects.filter(role__in=working_roles).select_related("organisation")
+    staff = User.objects.filter(role__in=working_roles)
     return access.restrict_users(staff, request.user).order_by("-is_active", "username")
 
 
-def _staff_label(user: User) -> str:
-    name = user.get_full_name() or user.get_username()
-    if not user.is_active:
-        name = _("%(name)s (inactive)") % {"name": name}
-    return name
+class Colleague(NamedTuple):
+    """What the caseworker filter needs of a user: no model instance for each of hundreds of them."""
+
+    pk: int
+    username: str
+    first_name: str
+    last_name: str
+    is_active: bool
+
+    @property
+    def label(self) -> str:
+        name = f"{self.first_name} {self.last_name}".strip() or self.username  # as User.get_full_name
+        if not self.is_active:
+            name = _("%(name)s (inactive)") % {"name": name}
+        return name
+
+
+class CaseworkerField(forms.Field):
+    """A colleague, typed or picked from the suggestions: by username (what the box sends) or by id (the
+    parameter's values before it was a box, kept for bookmarks, the dashboard's links and the audit
+    trail's ids), or NOBODY for the unassigned cases. Only among `queryset`, read once (one query) for both
+    the suggestions and the check; a name typed that is no colleague is refused, naming the field.
+
+    A box rather than a `<select>`: an organisation of 335 caseworkers is found faster by typing three
+    letters of a name than by scrolling 335 options, and the box costs the page nothing to draw."""
+
+    widget = DatalistInput
+    default_error_messages = {
+        "invalid_choice": _(
+            "Select a valid choice: type the username of a caseworker of your organisation and pick "
+            "it from the suggestions, or “%(nobody)s” for cases assigned to nobody."
+        ),
+    }
+
+    def __init__(self, *, queryset=None, null_label: str = "", **kwargs: Any) -> None:
+        self.queryset = queryset
+        self.null_label = null_label
+        super().__init__(**kwargs)
+
+    @cached_property
+    def staff(self) -> list[Colleague]:
+        if self.queryset is None:
+            return []
+        rows = self.queryset.values_list(*Colleague._fields)
+        return [Colleague(*row) for row in rows]
+
+    @cached_property
+    def _by_key(self) -> dict[str, Colleague]:
+        keys = {str(colleague.pk): colleague for colleague in self.staff}
+        keys.update({colleague.username: colleague for colleague in self.staff})  # a name before an id
+        return keys
+
+    def to_python(self, value: Any) -> Colleague | str | None:
+        value = value.strip() if isinstance(value, str) else value
+        if value in self.empty_values:
+            return None
+        if value == NOBODY:
+            return NOBODY
+        found = self._by_key.get(str(value))
+        if found is None:
+            raise ValidationError(
+                self.error_messages["invalid_choice"], code="invalid_choice", params={"nobody": NOBODY}
+            )
+        return found
+
+    def prepare_value(self, value: Any) -> Any:
+        """The box shows a username even when the address named the colleague by id."""
+        if isinstance(value, Colleague):
+            return value.username
+        found = self._by_key.get(str(value)) if value not in self.empty_values else None
+        return found.username if found is not None else value
+
+    def widget_attrs(self, widget: forms.Widget) -> dict[str, Any]:
+        return {**super().widget_attrs(widget), "spellcheck": "false", "autocapitalize": "none"}
+
+    def suggestions(self) -> list[tuple[str, str]]:
+        options = [(NOBODY, str(self.null_label))] if self.null_label else []
+        return [*options, *((colleague.username, colleague.label) for colleague in self.staff)]
+
+
+class CaseworkerFilter(django_filters.Filter):
+    field_class = CaseworkerField
+
+    def filter(self, qs, value):
+        if value in (None, ""):
+            return qs
+        if value == NOBODY:
+            return qs.filter(assigned_to__isnull=True)
+        return qs.filter(assigned_to_id=value.pk)
 
 
 class CaseFilter(django_filters.FilterSet):
@@ -118,41 +205,47 @@ class CaseFilter(django_filters.FilterSet):
         choices=[(OPEN, _("Open (intake, active, monitoring)")), *CaseStatus.choices],
         method="filter_status",
         empty_label=_("Any status"),
+        widget=Select,
     )
-    caseworker = django_filters.ModelChoiceFilter(
+    caseworker = CaseworkerFilter(
         label=_("Assigned caseworker"),
         field_name="assigned_to",
-        queryset=working_staff,
-        empty_label=_("Anyone"),
         null_label=_("Nobody (unassigned)"),
+        help_text=_("Type part of a name and pick from the suggestions; empty for anyone."),
     )
     country = django_filters.ModelChoiceFilter(
         label=_("Country of residence"),
         field_name="residence_country",
         queryset=Country.objects.order_by("name"),
         empty_label=_("Any country"),
+        widget=Select,
     )
-    sex = django_filters.ChoiceFilter(label=_("Sex"), choices=Sex.choices, empty_label=_("Any"))
+    sex = django_filters.ChoiceFilter(
+        label=_("Sex"), choices=Sex.choices, empty_label=_("Any"), widget=Select
+    )
     age_band = django_filters.ChoiceFilter(
-        label=_("Age band at return"), choices=AgeBand.choices, empty_label=_("Any age")
+        label=_("Age band at return"), choices=AgeBand.choices, empty_label=_("Any age"), widget=Select
     )
     programme = django_filters.ModelChoiceFilter(
         label=_("Return programme"),
         field_name="programme",
         queryset=Programme.objects.order_by("name"),
         empty_label=_("Any or none"),
+        widget=Select,
     )
     open_referrals = django_filters.ChoiceFilter(
         label=_("Open referrals"),
         choices=[("yes", _("Has open referrals")), ("no", _("Has none"))],
         method="filter_open_referrals",
         empty_label=_("Either"),
+        widget=Select,
     )
     sort = django_filters.ChoiceFilter(
         label=_("Sort by"),
         choices=[(key, label) for key, (label, _ordering) in SORTS.items()],
         method="sort_cases",
         empty_label=None,
+        widget=Select,
     )
 
     class Meta:
@@ -161,7 +254,10 @@ class CaseFilter(django_filters.FilterSet):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.form.fields["caseworker"].label_from_instance = _staff_label
+        caseworker = self.form.fields["caseworker"]
+        if self.request is not None:
+            caseworker.queryset = working_staff(self.request)
+        caseworker.widget.options = caseworker.suggestions  # drawn from the one query, when drawn
 
     def search_reference(self, queryset, name, value):
         if len(value) == 9:

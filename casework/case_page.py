@@ -1,6 +1,6 @@
 """The case page, `/cases/<reference>/`: the overview, a timeline of notes and events, referrals,
 assessments with a chart, legal proceedings and the household — and, for those who may change the case,
-the quick-add forms (casework/record_forms.py, posting to casework/record_views.py).
+the note form and links to the other quick-add pages (casework/record_forms.py, casework/record_views.py).
 
 `load_case_page` reads everything in a fixed number of queries, whatever the number of notes, referrals,
 assessments or proceedings: one per kind of record, each starting from the access module's `visible_to`
@@ -28,7 +28,7 @@ from django.views.decorators.http import require_GET
 from casework import access, audit, charts, choices
 from casework.audit import Action
 from casework.models import Assessment, Case, CaseNote, ClosureRequest, LegalProceeding, Referral
-from casework.record_forms import AssessmentForm, NoteForm, ProceedingForm, ReferralForm
+from casework.record_forms import NoteForm
 from casework.services import records
 
 if TYPE_CHECKING:
@@ -362,15 +362,15 @@ def template_exists(name: str) -> bool:
 
 
 def quick_add_forms(user: User, case: Case) -> dict[str, Any]:
-    """Empty quick-add forms, for those who may change the case; none for anyone else."""
+    """For those who may change the case (nothing for anyone else): the note form, folded on the page,
+    and `may_add_records`, which links the referral, assessment and proceeding forms to their own pages.
+
+    Those three are not drawn here: with every provider, framework and provision (and nine groups of
+    scores) they were most of the page's HTML and of its rendering time on every visit, for a form
+    opened on a few. Their pages keep what was typed when a save is refused, as the note's does."""
     if not access.can_edit_case(user, case):
         return {}
-    return {
-        "note_form": NoteForm(case=case, user=user),
-        "referral_form": ReferralForm(case=case, user=user),
-        "assessment_form": AssessmentForm(case=case, user=user),
-        "proceeding_form": ProceedingForm(case=case, user=user),
-    }
+    return {"note_form": NoteForm(case=case, user=user), "may_add_records": True}
 
 
 @never_cache  # a case is not left in a shared computer's browser cache

@@ -26,6 +26,7 @@ from casework.models import Assessment, CaseNote, LegalProceeding, Referral, Ser
 from casework.models.services import REFERRAL_DATES
 from casework.screening_forms import CONFIRM_FIELD, ScreenedTextFormMixin
 from casework.services import records
+from casework.widgets import Select
 from policies.models import LegalFramework, Provision
 
 if TYPE_CHECKING:
@@ -117,7 +118,7 @@ class NoteForm(RecordFormMixin, ScreenedTextFormMixin, forms.ModelForm):
     class Meta:
         model = CaseNote
         fields = ("contact_on", "contact_type", "text", "restricted")
-        widgets = {"contact_on": DateInput(), "text": text_area(5)}
+        widgets = {"contact_on": DateInput(), "contact_type": Select, "text": text_area(5)}
 
     def __init__(self, *args: Any, case: Case, user: User, **kwargs: Any) -> None:
         kwargs.setdefault("auto_id", "note-%s")
@@ -144,6 +145,8 @@ class NoteForm(RecordFormMixin, ScreenedTextFormMixin, forms.ModelForm):
 class GroupedModelChoiceField(forms.ModelChoiceField):
     """A select whose options come in groups (<optgroup>); validation still goes by the queryset."""
 
+    widget = Select
+
     def set_groups(self, groups: list[tuple[str, list[tuple[int, str]]]]) -> None:
         self.choices = [("", self.empty_label or "")] + groups
 
@@ -159,7 +162,7 @@ class ReferralForm(RecordFormMixin, forms.ModelForm):
     class Meta:
         model = Referral
         fields = ("service_type", "provider", "referred_on")
-        widgets = {"referred_on": DateInput()}
+        widgets = {"service_type": Select, "referred_on": DateInput()}
         help_texts = {
             "referred_on": _(
                 "Leave empty while the referral is only planned; fill it in once you have referred."
@@ -224,7 +227,7 @@ class ReferralAdvanceForm(RecordFormMixin, ScreenedTextFormMixin, forms.Form):
     }
 
     from_status = forms.CharField(widget=forms.HiddenInput, required=False)
-    to_status = forms.ChoiceField(label=_("New status"))
+    to_status = forms.ChoiceField(label=_("New status"), widget=Select)
     on_date = forms.DateField(
         label=_("Date of the change"), required=False, widget=DateInput(), help_text=_("Empty means today.")
     )
@@ -232,6 +235,7 @@ class ReferralAdvanceForm(RecordFormMixin, ScreenedTextFormMixin, forms.Form):
         label=_("Outcome"),
         required=False,
         choices=[("", "—"), *choices.ReferralOutcome.choices],
+        widget=Select,
         help_text=_("Only when the referral ends (completed, declined, dropped out or cancelled)."),
     )
     outcome_note = forms.CharField(
@@ -344,7 +348,13 @@ class ProceedingForm(RecordFormMixin, ScreenedTextFormMixin, forms.ModelForm):
     class Meta:
         model = LegalProceeding
         fields = ("framework", "provision", "stage", "started_on", "ended_on", "closed_court", "outcome")
-        widgets = {"started_on": DateInput(), "ended_on": DateInput(), "outcome": text_area(3)}
+        widgets = {
+            "framework": Select,
+            "stage": Select,
+            "started_on": DateInput(),
+            "ended_on": DateInput(),
+            "outcome": text_area(3),
+        }
         help_texts = {
             "framework": _(
                 "Frameworks of the case's country of citizenship or residence, and agreements "

@@ -36,6 +36,7 @@ from casework.audit import Action
 from casework.models import Case, ClosureRequest, User
 from casework.screening_forms import CONFIRM_FIELD, ScreenedTextFormMixin
 from casework.services import workflow
+from casework.widgets import Select
 
 NOT_RECORDED = _("Do not record names, ID or passport numbers, phone numbers, addresses or dates of birth.")
 
@@ -163,6 +164,7 @@ class AssignForm(WorkflowForm):
         label=_("Assign to"),
         empty_label=_("Nobody (unassigned)"),
         help_text=_("An active caseworker or supervisor of the case's organisation."),
+        widget=Select,  # an option per colleague: drawn in Python, not an include per option
     )
 
     def __init__(self, *args, actor: User, case: Case, **kwargs) -> None:

@@ -440,3 +440,40 @@ OTP_TOTP_ISSUER = env("CASEWORK_2FA_ISSUER", "Returnee Casework")
 OTP_TOTP_THROTTLE_FACTOR = 1
 OTP_STATIC_THROTTLE_FACTOR = 1
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+
+# --- Background exports (issue 8) ---
+# Large exports (the caseload report and the country brief as PDF or XLSX, the XLSX of every case) are
+# prepared by a task queue, huey (casework/export_jobs/). With CASEWORK_TASKS_URL (redis://host:6379/2)
+# the web servers put jobs on that Redis and a separate consumer runs them (`manage.py run_huey`,
+# deploy/systemd/returnee-tasks.service); they share nothing else but the database, where the prepared
+# file is kept. Without it (`make run`, the tests) huey runs each job in-process as it is enqueued.
+CASEWORK_TASKS_URL = env("CASEWORK_TASKS_URL")
+if CASEWORK_TASKS_URL:
+    if not CASEWORK_TASKS_URL.startswith(("redis://", "rediss://", "unix://")):
+        # The value is not repeated: it may hold a password.
+        raise ImproperlyConfigured("CASEWORK_TASKS_URL must be a redis://, rediss:// or unix:// URL.")
+    HUEY = {
+        "huey_class": "huey.RedisHuey",
+        "name": env("CASEWORK_TASKS_QUEUE", "returnee-tasks"),
+        "url": CASEWORK_TASKS_URL,
+        "immediate": False,
+        "utc": True,
+        "consumer": {
+            # Exports are CPU-bound and hold a file in memory: few workers, threads (no fork after the
+            # database connection is open). Raise on a larger machine.
+            "workers": envint("CASEWORK_TASKS_WORKERS", 1),
+            "worker_type": "thread",
+            "periodic": True,  # the hourly purge of expired files
+        },
+    }
+else:
+    HUEY = {"huey_class": "huey.MemoryHuey", "name": "returnee-tasks", "immediate": True, "utc": True}
+INSTALLED_APPS.append("huey.contrib.djhuey")
+# How long a prepared file is kept for its download (hours), and how many unfinished exports one user
+# may have waiting at a time.
+CASEWORK_EXPORT_KEEP_HOURS = envint("CASEWORK_EXPORT_KEEP_HOURS", 24)
+CASEWORK_EXPORT_MAX_UNFINISHED = envint("CASEWORK_EXPORT_MAX_UNFINISHED", 3)
+if CASEWORK_EXPORT_KEEP_HOURS < 1 or CASEWORK_EXPORT_MAX_UNFINISHED < 1:
+    raise ImproperlyConfigured(
+        "CASEWORK_EXPORT_KEEP_HOURS and CASEWORK_EXPORT_MAX_UNFINISHED must be at least 1."
+    )

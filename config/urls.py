@@ -23,6 +23,7 @@ urlpatterns = [
     path("api/v1/", include("casework.api.urls")),
     path("policies/", include("policies.urls")),
     path("reports/", include("casework.reports.urls")),
+    path("exports/", include("casework.export_jobs.urls")),  # background exports (issue 8)
     path("", include("casework.urls")),
 ]
 

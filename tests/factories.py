@@ -11,6 +11,7 @@ from casework.models import (
     Case,
     CaseNote,
     ClosureRequest,
+    ExportJob,
     Household,
     LegalProceeding,
     Organisation,
@@ -267,3 +268,20 @@ class SavedReportFactory(factory.django.DjangoModelFactory):
     parameters = factory.LazyAttribute(
         lambda o: {"organisation": o.organisation.slug} if o.organisation else {}
     )
+
+
+class ExportJobFactory(factory.django.DjangoModelFactory):
+    """A finished background export of every case (casework/export_jobs/)."""
+
+    class Meta:
+        model = ExportJob
+
+    requested_by = factory.SubFactory(UserFactory)
+    organisation = factory.LazyAttribute(lambda o: o.requested_by.organisation)
+    kind = ExportJob.Kind.CASES
+    format = ExportJob.Format.XLSX
+    status = ExportJob.Status.DONE
+    progress = 100
+    result = b"PK"
+    filename = "cases.xlsx"
+    expires_at = factory.LazyFunction(lambda: timezone.now() + datetime.timedelta(hours=24))

@@ -154,11 +154,10 @@ def test_caseworker_choices_are_only_the_organisations_working_staff(
     client, cases, supervisor_a, caseworker_a, colleague_a, orgadmin_a, caseworker_b
 ):
     html = get(client, supervisor_a).content.decode()
-    select = re.search(r'<select name="caseworker".*?</select>', html, re.DOTALL).group(0)
-    offered = set(re.findall(r'<option value="(\d+)"', select))
-    assert offered == {str(supervisor_a.pk), str(caseworker_a.pk), str(colleague_a.pk)}
-    assert "bob" not in select and "oscar" not in select
-    assert 'value="null"' in select
+    suggestions = re.search(r'<datalist id="id_caseworker_options">.*?</datalist>', html, re.DOTALL).group(0)
+    offered = set(re.findall(r'<option value="([^"]+)"', suggestions))
+    assert offered == {supervisor_a.username, caseworker_a.username, colleague_a.username, "null"}
+    assert "bob" not in suggestions and "oscar" not in suggestions
 
 
 def test_another_organisations_caseworker_cannot_be_chosen(client, cases, supervisor_a, caseworker_b):
@@ -213,6 +212,16 @@ def test_filters_are_open_when_in_use_and_closed_otherwise(client, cases, superv
     assert "<details open>" in get(client, supervisor_a, status="active").content.decode()
     assert "<details open>" not in get(client, supervisor_a, q="Olga").content.decode()  # error above them
     assert "<details open>" in get(client, supervisor_a, caseworker="999999").content.decode()  # one inside
+
+
+def test_rows_show_status_sex_and_age_band_as_their_labels(client, org_a, supervisor_a):
+    case = CaseFactory(
+        organisation=org_a, status=CaseStatus.MONITORING, sex=Sex.MALE, age_band=AgeBand.AGE_12_17
+    )
+    html = get(client, supervisor_a).content.decode()
+    row = re.search(rf"{case.reference}</a></th>(.*?)</tr>", html, re.S).group(1)
+    for label in ("Monitoring", case.get_sex_display(), "12–17"):
+        assert f"<td>{label}</td>" in row
 
 
 # --- Sorting -----------------------------------------------------------------------------------------------

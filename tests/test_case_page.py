@@ -101,14 +101,17 @@ def test_reading_the_page_writes_one_view_event(client, supervisor_a, case):
 # --- What each role is offered ----------------------------------------------------------------------------
 
 
-def test_caseworker_gets_the_quick_add_forms_and_the_edit_link_but_not_the_history(
+def test_caseworker_gets_the_note_form_the_other_quick_add_links_and_the_edit_link_but_not_the_history(
     client, caseworker_a, case
 ):
     ReferralFactory(case=case, status=RS.REFERRED)
     page = page_of(client, caseworker_a, case)
     reference = case.reference
-    for action in ("notes", "referrals", "assessments", "proceedings"):
-        assert f'action="/cases/{reference}/{action}/new/"' in page
+    assert f'action="/cases/{reference}/notes/new/"' in page
+    for action in ("referrals", "assessments", "proceedings"):
+        # The longer forms are on their own pages, drawn only when opened.
+        assert f'href="/cases/{reference}/{action}/new/"' in page
+        assert f'action="/cases/{reference}/{action}/new/"' not in page
     assert f'href="/cases/{reference}/edit/"' in page
     assert f"/cases/{reference}/history/" not in page
     assert "Mark as “Accepted” today" in page

@@ -18,6 +18,7 @@ from casework.models import (
     Case,
     CaseNote,
     ClosureRequest,
+    ExportJob,
     Household,
     LegalProceeding,
     Referral,
@@ -31,6 +32,7 @@ from tests.factories import (
     CaseNoteFactory,
     ClosureRequestFactory,
     CountryFactory,
+    ExportJobFactory,
     HouseholdFactory,
     LegalFrameworkFactory,
     LegalProceedingFactory,
@@ -443,6 +445,7 @@ FACTORIES = {
     policy_models.ReportedFigure: ReportedFigureFactory,
     ClosureRequest: ClosureRequestFactory,
     SavedReport: SavedReportFactory,
+    ExportJob: ExportJobFactory,
 }
 CHOICE_FIELDS = [
     (model, field.name)

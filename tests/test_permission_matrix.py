@@ -21,6 +21,7 @@ from casework.models import (
     AuditEvent,
     Case,
     CaseNote,
+    ExportJob,
     Household,
     LegalProceeding,
     Organisation,
@@ -194,6 +195,15 @@ def export_status(role: str, kind: str) -> int:
     return 200 if role in ("system_admin", "supervisor") else 403
 
 
+def export_job_status(role: str, kind: str) -> int:
+    """A background export (its progress page and its file) is its requester's alone: the kind's user
+    asked for it (own: A's caseworker). Anyone else — a supervisor of the same organisation, a system
+    administrator included — gets the 404 of a job that does not exist."""
+    if role == "anonymous":
+        return 302
+    return 200 if role == "caseworker" and kind == "own" else 404
+
+
 def signed_in(role: str, kind: str) -> int:
     return 302 if role == "anonymous" else 200
 
@@ -325,6 +335,11 @@ SITE = {
     # With two-factor sign-in off (the test environment) these send everyone on.
     "two_factor:verify": lambda role, kind: 302,
     "two_factor:enrol": lambda role, kind: 302,
+    # Background exports (issue 8): the user's own list; asking is a POST; a job is its requester's.
+    "exports:list": signed_in,
+    "exports:new": lambda role, kind: 302 if role == "anonymous" else 405,
+    "exports:detail": export_job_status,
+    "exports:download": export_job_status,
     "healthz": lambda role, kind: 200,
     "login": lambda role, kind: 200,
     "logout": lambda role, kind: 405,  # signing out is a POST
@@ -344,7 +359,7 @@ SITE = {
     "admin:catch_all": lambda role, kind: 404 if role in ADMIN_ROLES else 302,
 }
 # Pages about one user, asked for each kind's user.
-PER_USER_URLS = {"two_factor:reset"}
+PER_USER_URLS = {"two_factor:reset", "exports:detail", "exports:download"}
 ADMIN_MODEL_VIEWS = ("changelist", "add")
 ADMIN_OBJECT_VIEWS = ("change", "history", "delete")
 
@@ -415,6 +430,7 @@ def world(org_a, org_b, supervisor_a, caseworker_a, colleague_a, orgadmin_a, cas
                 LegalProceeding: factories.LegalProceedingFactory(case=case),
                 User: case.assigned_to if kind != "unassigned" else colleague_a,
                 Organisation: case.organisation,
+                ExportJob: _done_export(case.assigned_to if kind != "unassigned" else colleague_a),
                 SavedReport: SavedReport.objects.create(
                     name=f"Caseload of {case.organisation.slug} ({kind})",
                     report="caseload",
@@ -458,6 +474,14 @@ def world(org_a, org_b, supervisor_a, caseworker_a, colleague_a, orgadmin_a, cas
     return SimpleNamespace(objects=objects, users=users)
 
 
+def _done_export(user) -> ExportJob:
+    from casework.export_jobs import jobs
+
+    job = jobs._create(user=user, report="cases", parameters={}, output="xlsx")
+    jobs.run(str(job.pk))
+    return job
+
+
 @dataclass
 class Row:
     url: str
@@ -490,6 +514,8 @@ def site_url(name: str, objects: dict) -> str:
         return reverse(name, args=[objects[Country].code])
     if name == "two_factor:reset":
         return reverse(name, args=[objects[User].pk])
+    if name in ("exports:detail", "exports:download"):
+        return reverse(name, args=[objects[ExportJob].pk])
     if name == "reports:saved-run":
         return reverse(name, args=[objects[SavedReport].pk])
     if name == "policies:framework":

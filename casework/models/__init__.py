@@ -1,6 +1,7 @@
 from casework.models.audit import AuditEvent
 from casework.models.cases import Case, Household
 from casework.models.closure import ClosureRequest
+from casework.models.exports import ExportJob
 from casework.models.organisations import Organisation, User
 from casework.models.records import Assessment, CaseNote, LegalProceeding
 from casework.models.reports import SavedReport
@@ -14,6 +15,7 @@ __all__ = [
     "Case",
     "CaseNote",
     "ClosureRequest",
+    "ExportJob",
     "Household",
     "LegalProceeding",
     "Organisation",

@@ -96,11 +96,12 @@ def _invalid_parameters(request: HttpRequest, form: CaseloadParameters) -> HttpR
 def build_report(user, organisation, period: queries.Period) -> Report:
     k = settings.SUPPRESSION_THRESHOLD
     cases = access.report_cases(user, organisation)
-    referrals = queries.referrals_made(cases, period)
+    case_counts = queries.case_counts(cases, period)
+    referral_counts = queries.referral_counts(queries.referrals_made(cases, period))
 
-    case_tables = [_case_table(cases, period, dimension, k) for dimension in CASE_TABLES]
-    referral_table = _referral_table(referrals, k)
-    waiting_table = _waiting_table(referrals, k)
+    case_tables = [_case_table(case_counts[dimension], k) for dimension in CASE_TABLES]
+    referral_table = _referral_table(referral_counts.cells, k)
+    waiting_table = _waiting_table(referral_counts, k)
     change_table = _change_table(cases, period, k)
     by_status, by_country = case_tables[0], case_tables[3]
 
@@ -187,8 +188,8 @@ CASE_TABLES = {
 CHOICES = {"status": CaseStatus, "sex": Sex, "age_band": AgeBand}
 
 
-def _case_table(cases: QuerySet, period: queries.Period, dimension: str, k: int) -> ReportTable:
-    counts = queries.case_counts(cases, period, dimension)
+def _case_table(counts: queries.CaseCounts, k: int) -> ReportTable:
+    dimension = counts.dimension
     headings = {"opened": _("Opened"), "closed": _("Closed"), "active": _("Active")}
     results = {
         headings[measure]: suppress(counts.cells(measure), dimensions=[dimension], threshold=k)
@@ -221,8 +222,7 @@ def _labelling(dimension: str, names: dict[Any, str]) -> tuple[Callable[[Any], s
 NO_OUTCOME = ""
 
 
-def _referral_table(referrals: QuerySet, k: int) -> ReportTable:
-    cells = queries.referrals_by_service_and_outcome(referrals)
+def _referral_table(cells: list[dict[str, Any]], k: int) -> ReportTable:
     result = suppress(cells, dimensions=["service_type", "outcome"], threshold=k)
     outcomes = {choice.value: str(choice.label) for choice in ReferralOutcome}
     table = cross_table(
@@ -271,8 +271,8 @@ def _over_enough(value: float | None, n: int, k: int) -> Any:
     return round(value, 1)
 
 
-def _waiting_table(referrals: QuerySet, k: int) -> ReportTable:
-    per_type, overall = queries.days_to_start(referrals)
+def _waiting_table(counts: queries.ReferralCounts, k: int) -> ReportTable:
+    per_type, overall = counts.waiting, counts.overall
     result = suppress(
         [{"service_type": name, "count": waiting.n} for name, waiting in per_type.items()],
         dimensions=["service_type"],

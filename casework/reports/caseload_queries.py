@@ -1,9 +1,16 @@
 """The counting behind the caseload report (casework/reports/caseload.py): raw figures, before any
-disclosure control. Every function is a fixed number of queries aggregated in the database, whatever the
-number of cases, and takes a queryset of cases that already went through the access module
+disclosure control. Every function is one query aggregated in the database, whatever the number of
+cases, and takes a queryset of cases that already went through the access module
 (`access.report_cases`), so nothing here decides who sees what.
 
 The period is closed at both ends: a case opened on its first or its last day was opened in it.
+
+At national scale (issue 8, docs/PERFORMANCE.md) the report reads some 50,000 cases, 300,000 referrals
+and 150,000 assessments, so each table is counted in one pass over its rows: the five case tables in
+one `GROUP BY GROUPING SETS`, the referral tables in another, the assessment change with a single sort.
+Django's ORM has no GROUPING SETS, so those two queries wrap the ORM's own SQL for the rows (filtered,
+joined and scoped by the same querysets as everywhere else) in a hand-written GROUP BY; SQLite, which
+has no GROUPING SETS either, gets the same figures from one query of plain GROUP BYs.
 """
 
 from __future__ import annotations
@@ -14,9 +21,21 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connections
-from django.db.models import Aggregate, Avg, Count, F, FloatField, Func, IntegerField, Q, QuerySet, Window
-from django.db.models.functions import FirstValue, RowNumber
+from django.db.models import (
+    Avg,
+    BooleanField,
+    Count,
+    ExpressionWrapper,
+    F,
+    Func,
+    IntegerField,
+    Q,
+    QuerySet,
+    Window,
+)
+from django.db.models.functions import FirstValue, Lead, RowNumber
 
 from casework.models import Assessment, Referral
 
@@ -46,6 +65,24 @@ class Period:
         return self.opened | self.closed | self.active
 
 
+def _rows(rows: QuerySet, grouping: str) -> list[tuple]:
+    """Run `grouping`, a SELECT over the rows of the queryset `rows` named `rows` (a common table
+    expression; on PostgreSQL inlined, so it costs nothing), and return its result. The queryset's SQL
+    is compiled for its own database with its parameters, never pasted from text; a queryset that can
+    match nothing (`none()`, an empty `__in`) has no SQL and gives no rows."""
+    try:
+        sql, params = rows.query.get_compiler(using=rows.db).as_sql()
+    except EmptyResultSet:
+        return []
+    with connections[rows.db].cursor() as cursor:
+        cursor.execute(f"WITH rows AS ({sql}) {grouping}", params)  # noqa: S608 - our constant SQL
+        return cursor.fetchall()
+
+
+def _postgresql(queryset: QuerySet) -> bool:
+    return connections[queryset.db].vendor == "postgresql"
+
+
 # --- Cases ----------------------------------------------------------------------------------------------
 
 # Dimension -> (the field grouped by, the field that names a value, or None when the value is a choice).
@@ -72,27 +109,75 @@ class CaseCounts:
         return [{self.dimension: row["value"], "count": row[measure]} for row in self.rows if row[measure]]
 
 
-def case_counts(cases: QuerySet, period: Period, dimension: str) -> CaseCounts:
-    """One GROUP BY query: the cases opened, closed and active in the period per value of `dimension`,
-    as three conditional counts."""
-    field, name_field = CASE_DIMENSIONS[dimension]
-    grouped = [field, name_field] if name_field else [field]
-    rows = (
-        cases.filter(period.any_of_them)
-        .order_by()
-        .values(*grouped)
-        .annotate(
-            opened=Count("pk", filter=period.opened),
-            closed=Count("pk", filter=period.closed),
-            active=Count("pk", filter=period.active),
-        )
-    )
-    result, names = [], {}
-    for row in rows:
-        result.append({"value": row[field], **{measure: row[measure] for measure in MEASURES}})
-        if name_field and row[field] is not None:
-            names[row[field]] = row[name_field]
-    return CaseCounts(dimension, result, names)
+# The rows `case_counts` groups: per counted case, the value (and name) of each dimension and whether it
+# was opened, closed or active in the period. The names are the ORM annotations' aliases.
+_CASE_COLUMNS = (
+    "status_value",
+    "sex_value",
+    "age_band_value",
+    "country_value",
+    "country_name",
+    "programme_value",
+    "programme_name",
+)
+_CASE_MEASURES = (
+    "COUNT(*) FILTER (WHERE is_opened), COUNT(*) FILTER (WHERE is_closed), COUNT(*) FILTER (WHERE is_active)"
+)
+_CASES_BY_DIMENSION_POSTGRESQL = f"""
+    SELECT CASE WHEN GROUPING(status_value) = 0 THEN 'status'
+                WHEN GROUPING(sex_value) = 0 THEN 'sex'
+                WHEN GROUPING(age_band_value) = 0 THEN 'age_band'
+                WHEN GROUPING(country_value) = 0 THEN 'country'
+                ELSE 'programme' END,
+           {", ".join(_CASE_COLUMNS)}, {_CASE_MEASURES}
+    FROM rows
+    GROUP BY GROUPING SETS ((status_value), (sex_value), (age_band_value), (country_value, country_name),
+                            (programme_value, programme_name))
+"""  # noqa: S608 # nosec B608 - built from this module's constants
+# The same rows, column for column, in plain GROUP BYs.
+_CASES_BY_DIMENSION_SQLITE = f"""
+    SELECT 'status', status_value, NULL, NULL, NULL, NULL, NULL, NULL, {_CASE_MEASURES}
+    FROM rows GROUP BY status_value
+    UNION ALL
+    SELECT 'sex', NULL, sex_value, NULL, NULL, NULL, NULL, NULL, {_CASE_MEASURES}
+    FROM rows GROUP BY sex_value
+    UNION ALL
+    SELECT 'age_band', NULL, NULL, age_band_value, NULL, NULL, NULL, NULL, {_CASE_MEASURES}
+    FROM rows GROUP BY age_band_value
+    UNION ALL
+    SELECT 'country', NULL, NULL, NULL, country_value, country_name, NULL, NULL, {_CASE_MEASURES}
+    FROM rows GROUP BY country_value, country_name
+    UNION ALL
+    SELECT 'programme', NULL, NULL, NULL, NULL, NULL, programme_value, programme_name, {_CASE_MEASURES}
+    FROM rows GROUP BY programme_value, programme_name
+"""  # noqa: S608 # nosec B608 - built from this module's constants
+
+
+def case_counts(cases: QuerySet, period: Period) -> dict[str, CaseCounts]:
+    """One query: per dimension (the keys of CASE_DIMENSIONS), the cases opened, closed and active in the
+    period per value of the dimension, as three conditional counts. PostgreSQL groups by every dimension
+    in one pass over the cases (GROUPING SETS); SQLite by one GROUP BY per dimension."""
+    columns: dict[str, Any] = {}
+    for dimension, (field, name_field) in CASE_DIMENSIONS.items():
+        columns[f"{dimension}_value"] = F(field)
+        if name_field:
+            columns[f"{dimension}_name"] = F(name_field)
+    for measure in MEASURES:
+        condition = getattr(period, measure)
+        columns[f"is_{measure}"] = ExpressionWrapper(condition, output_field=BooleanField())
+    counted = cases.filter(period.any_of_them).order_by().values(**columns)
+    grouping = _CASES_BY_DIMENSION_POSTGRESQL if _postgresql(counted) else _CASES_BY_DIMENSION_SQLITE
+
+    result = {dimension: CaseCounts(dimension, [], {}) for dimension in CASE_DIMENSIONS}
+    for dimension, *values, opened, closed, active in _rows(counted, grouping):
+        by_column = dict(zip(_CASE_COLUMNS, values, strict=True))
+        value = by_column[f"{dimension}_value"]
+        counts = result[dimension]
+        counts.rows.append({"value": value, "opened": opened, "closed": closed, "active": active})
+        name = by_column.get(f"{dimension}_name")
+        if name is not None and value is not None:
+            counts.names[value] = name
+    return result
 
 
 # --- Referrals ------------------------------------------------------------------------------------------
@@ -107,35 +192,6 @@ def referrals_made(cases: QuerySet, period: Period) -> QuerySet:
     return Referral.objects.filter(case__in=cases, referred_on__gte=period.start, referred_on__lte=period.end)
 
 
-def referrals_by_service_and_outcome(referrals: QuerySet) -> list[dict[str, Any]]:
-    """One GROUP BY query: {"service_type": name, "outcome": code or "", "count": n}. Service type names
-    are unique, so the name is the value."""
-    rows = referrals.order_by().values("service_type__name", "outcome").annotate(count=Count("pk"))
-    return [
-        {"service_type": row["service_type__name"], "outcome": row["outcome"], "count": row["count"]}
-        for row in rows
-    ]
-
-
-# --- Time from referral to service start ----------------------------------------------------------------
-
-
-class PercentileCont(Aggregate):
-    """PostgreSQL's `percentile_cont(fraction) WITHIN GROUP (ORDER BY expression)`: the continuous
-    percentile, interpolating linearly between the two nearest values."""
-
-    function = "percentile_cont"
-    name = "PercentileCont"
-    template = "%(function)s(%(fraction)s) WITHIN GROUP (ORDER BY %(expressions)s)"
-    output_field = FloatField()
-
-    def __init__(self, expression: Any, fraction: float, **extra: Any) -> None:
-        fraction = float(fraction)  # a float from our code, never user input: safe to write into SQL
-        if not 0 <= fraction <= 1:
-            raise ValueError("A percentile is a fraction between 0 and 1.")
-        super().__init__(expression, fraction=repr(fraction), **extra)
-
-
 class DaysBetween(Func):
     """`later - earlier` for two date columns: on PostgreSQL a date minus a date is a number of days."""
 
@@ -145,8 +201,8 @@ class DaysBetween(Func):
 
 
 def percentile_cont(ordered: Sequence[float], fraction: float) -> float:
-    """What percentile_cont computes, for SQLite: the value at position fraction × (n − 1) of the sorted
-    values, interpolated linearly between its two neighbours."""
+    """What PostgreSQL's percentile_cont computes, for SQLite: the value at position fraction × (n − 1)
+    of the sorted values, interpolated linearly between its two neighbours."""
     position = fraction * (len(ordered) - 1)
     lower = math.floor(position)
     upper = math.ceil(position)
@@ -169,34 +225,81 @@ def _waiting(values: Iterable[float]) -> Waiting:
     return Waiting(len(ordered), percentile_cont(ordered, 0.5), percentile_cont(ordered, 0.9))
 
 
-def days_to_start(referrals: QuerySet) -> tuple[dict[str, Waiting], Waiting]:
-    """Per service type (by name) and overall: how many referrals started, and the median and 90th
-    percentile of the days from referral to start. PostgreSQL computes the percentiles (two queries);
-    SQLite has no percentile function, so its values are read in one query and computed in Python the
-    same way."""
-    started = referrals.filter(started_on__isnull=False).order_by()
-    if connections[started.db].vendor == "postgresql":
-        days = DaysBetween(F("started_on"), F("referred_on"))
-        figures = {
-            "n": Count("pk"),
-            "median": PercentileCont(days, 0.5),
-            "p90": PercentileCont(days, 0.9),
-        }
-        per_type = {
-            row["name"]: Waiting(row["n"], row["median"], row["p90"])
-            for row in started.values(name=F("service_type__name")).annotate(**figures)
-        }
-        overall = started.aggregate(**figures)
-        return per_type, Waiting(overall["n"], overall["median"], overall["p90"])
+@dataclass(frozen=True)
+class ReferralCounts:
+    """The referrals made: how many per service type and outcome, and the days from referral to service
+    start per service type (only those with a started referral) and overall."""
+
+    # {"service_type": name, "outcome": code or "", "count": n}; service type names are unique, so the
+    # name is the value.
+    cells: list[dict[str, Any]]
+    waiting: dict[str, Waiting]
+    overall: Waiting
+
+
+def referral_counts(referrals: QuerySet) -> ReferralCounts:
+    """One query over the referrals made. On PostgreSQL one pass computes the counts per service type
+    and outcome, and per service type and overall the number started with the median and 90th percentile
+    of the days to start (`percentile_cont`, which interpolates linearly; the grouping sets are
+    (service, outcome), (service) and ()). SQLite has no percentile function: it counts the referrals
+    per service type, outcome and pair of dates, and the percentiles are computed in Python the same
+    way."""
+    referrals = referrals.order_by()
+    if _postgresql(referrals):
+        return _referral_counts_postgresql(referrals)
+    cells: dict[tuple[str, str], int] = {}
     by_type: dict[str, list[int]] = {}
     every: list[int] = []
-    for name, referred_on, started_on in started.values_list(
-        "service_type__name", "referred_on", "started_on"
+    grouped = referrals.values_list("service_type__name", "outcome", "referred_on", "started_on")
+    for name, outcome, referred_on, started_on, count in grouped.annotate(count=Count("pk")):
+        cells[(name, outcome)] = cells.get((name, outcome), 0) + count
+        if started_on is not None:
+            days_waited = [(started_on - referred_on).days] * count
+            by_type.setdefault(name, []).extend(days_waited)
+            every.extend(days_waited)
+    return ReferralCounts(
+        cells=[
+            {"service_type": name, "outcome": outcome, "count": n} for (name, outcome), n in cells.items()
+        ],
+        waiting={name: _waiting(values) for name, values in by_type.items()},
+        overall=_waiting(every),
+    )
+
+
+_REFERRALS_POSTGRESQL = """
+    SELECT service, outcome_code, GROUPING(service), GROUPING(outcome_code), COUNT(*), COUNT(days_waited),
+           percentile_cont(0.5) WITHIN GROUP (ORDER BY days_waited) FILTER (WHERE days_waited IS NOT NULL),
+           percentile_cont(0.9) WITHIN GROUP (ORDER BY days_waited) FILTER (WHERE days_waited IS NOT NULL)
+    FROM rows
+    GROUP BY GROUPING SETS ((service, outcome_code), (service), ())
+"""
+
+
+def _referral_counts_postgresql(referrals: QuerySet) -> ReferralCounts:
+    made = referrals.values(
+        service=F("service_type__name"),
+        outcome_code=F("outcome"),
+        days_waited=DaysBetween(F("started_on"), F("referred_on")),  # NULL until the service starts
+    )
+    cells, waiting, overall = [], {}, Waiting(0, None, None)
+    for name, outcome, every_service, every_outcome, count, started, median, p90 in _rows(
+        made, _REFERRALS_POSTGRESQL
     ):
-        days_waited = (started_on - referred_on).days
-        by_type.setdefault(name, []).append(days_waited)
-        every.append(days_waited)
-    return {name: _waiting(values) for name, values in by_type.items()}, _waiting(every)
+        if every_service:
+            overall = Waiting(started, median, p90)
+        elif every_outcome:
+            if started:
+                waiting[name] = Waiting(started, median, p90)
+        else:
+            cells.append({"service_type": name, "outcome": outcome, "count": count})
+    return ReferralCounts(cells, waiting, overall)
+
+
+def days_to_start(referrals: QuerySet) -> tuple[dict[str, Waiting], Waiting]:
+    """Per service type (by name) and overall: how many referrals started, and the median and 90th
+    percentile of the days from referral to start."""
+    counts = referral_counts(referrals)
+    return counts.waiting, counts.overall
 
 
 # --- Change between the first and the latest assessment -------------------------------------------------
@@ -223,26 +326,29 @@ def assessment_change(cases: QuerySet, period: Period) -> dict[str, DomainChange
 
     Scores run from 1 (severe difficulty) to 5 (no difficulty), so a higher score is better.
 
-    Window functions pick, per case, the latest assessment (row number 1 from the newest) and carry the
-    first assessment's scores onto it (first value from the oldest); the database then counts and
-    averages over those rows."""
+    Window functions over each case's assessments, oldest first, number the rows, look at the next row
+    and carry the first assessment's scores onto every row (first value): the latest assessment is the
+    row with no next one, and its number is the case's number of assessments. The windows share one
+    partition and one order, so the database sorts the assessments once and computes them all in one
+    pass (newest-first row numbers beside oldest-first first values took two sorts, each spilling to
+    disk at 100,000 cases, and a count over the whole partition a third pass; docs/PERFORMANCE.md). The
+    database then counts and averages over the latest rows."""
     domains = [domain.value for domain in Assessment.DOMAINS]
     case = [F("case_id")]
     oldest_first = [F("assessed_on").asc(), F("pk").asc()]
-    newest_first = [F("assessed_on").desc(), F("pk").desc()]
     latest = (
         Assessment.objects.filter(case__in=cases.filter(period.active), assessed_on__lte=period.end)
         .order_by()
         .annotate(
-            newest_rank=Window(RowNumber(), partition_by=case, order_by=newest_first),
-            assessments=Window(Count("pk"), partition_by=case),
+            position=Window(RowNumber(), partition_by=case, order_by=oldest_first),
+            following=Window(Lead("pk"), partition_by=case, order_by=oldest_first),
             **{
                 f"first_{domain}": Window(FirstValue(domain), partition_by=case, order_by=oldest_first)
                 for domain in domains
             },
         )
         .annotate(**{f"change_{domain}": F(domain) - F(f"first_{domain}") for domain in domains})
-        .filter(newest_rank=1, assessments__gte=2)
+        .filter(following__isnull=True, position__gte=2)
     )
     figures: dict[str, Any] = {}
     for domain in domains:

@@ -357,6 +357,13 @@ def country_brief(request: HttpRequest, code: str) -> HttpResponse:
         query = request.META.get("QUERY_STRING", "")
         return redirect(f"{url}?{query}" if query else url)
 
+    return exports.respond(request, build(request.user, country))
+
+
+def build(user, country: Country) -> exports.Report:
+    """The brief of `country` as `user` may read it: the public reference tables for everyone, the
+    suppressed case tables only for those who may count cases (`access.counts_cases`). The view and a
+    background export job (casework/export_jobs/) both build it here."""
     frameworks = frameworks_in_force(country)
     programmes = programmes_of(country)
     figures = figures_of(country)
@@ -366,10 +373,10 @@ def country_brief(request: HttpRequest, code: str) -> HttpResponse:
         programmes_table(programmes),
         figures_table(figures),
     ]
-    counts_shown = access.counts_cases(request.user)
+    counts_shown = access.counts_cases(user)
     chart: dict[str, Any] = {}
     if counts_shown:
-        counted, chart = case_tables(request.user, country)
+        counted, chart = case_tables(user, country)
         tables.extend(counted)
 
     provisions = [provision for framework in frameworks for provision in framework.provisions.all()]
@@ -394,11 +401,11 @@ def country_brief(request: HttpRequest, code: str) -> HttpResponse:
         "programmes_table": tables[2],
         "figures_table": tables[3],
         "counts_shown": counts_shown,
-        "shared_data": access.analyses_shared_data(request.user),
+        "shared_data": access.analyses_shared_data(user),
         "case_tables": tables[4:],
         **chart,
     }
-    report = exports.Report(
+    return exports.Report(
         name="country-brief",
         title=_("Country brief: %(country)s") % {"country": country.name},
         template="reports/country_brief.html",
@@ -408,4 +415,3 @@ def country_brief(request: HttpRequest, code: str) -> HttpResponse:
         parameters={"country": country.code},
         described=[(_("Country"), country.name), (_("ISO code"), country.code)],
     )
-    return exports.respond(request, report)

@@ -2,8 +2,10 @@
 
 A report view checks access, builds a `Report` and hands it to `respond()`, which picks the format
 from `?format=` (html by default), records the audit event (a `view` for HTML, an `export` for the
-others) and answers. PDF is the same HTML rendered by WeasyPrint with the print stylesheet; CSV and
-XLSX carry the report's tables cell for cell, with spreadsheet formulas neutralised.
+others) and answers. `render()` makes the file of one format; a background export job (issue 8,
+casework/export_jobs/) calls it too, so a prepared file is the very file the download would give.
+PDF is the same HTML rendered by WeasyPrint with the print stylesheet; CSV and XLSX carry the report's
+tables cell for cell, with spreadsheet formulas neutralised.
 """
 
 from __future__ import annotations
@@ -107,30 +109,48 @@ def respond(request: HttpRequest, report: Report) -> HttpResponse:
         Action.VIEW if output == "html" else Action.EXPORT, request=request, obj=report.case, details=details
     )
 
-    if output == "csv":
-        response = HttpResponse(to_csv(tables), content_type=CONTENT_TYPES["csv"])
-    elif output == "xlsx":
-        response = HttpResponse(to_xlsx(report, tables), content_type=CONTENT_TYPES["xlsx"])
+    if output == "html":
+        response = HttpResponse(
+            render_to_string(report.template, _context(request, report, output), request=request)
+        )
     else:
-        html = render_to_string(report.template, _context(request, report, output), request=request)
-        if output == "html":
-            response = HttpResponse(html)
-        else:
-            try:
-                response = HttpResponse(to_pdf(html, request), content_type=CONTENT_TYPES["pdf"])
-            except PdfUnavailable:
-                response = HttpResponse(
-                    _("PDF is not available on this server (WeasyPrint needs Pango); print the HTML page."),
-                    status=503,
-                    content_type="text/plain; charset=utf-8",
-                )
-                add_never_cache_headers(response)
-                return response
-    if output != "html":
-        name = f"{slugify(report.filename) or 'report'}{'-' + slugify(slug) if slug else ''}.{output}"
-        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        try:
+            response = HttpResponse(
+                render(request, report, output, tables), content_type=CONTENT_TYPES[output]
+            )
+        except PdfUnavailable:
+            response = HttpResponse(
+                _("PDF is not available on this server (WeasyPrint needs Pango); print the HTML page."),
+                status=503,
+                content_type="text/plain; charset=utf-8",
+            )
+            add_never_cache_headers(response)
+            return response
+        response["Content-Disposition"] = f'attachment; filename="{file_name(report, output, slug)}"'
     add_never_cache_headers(response)
     return response
+
+
+def render(
+    request: HttpRequest, report: Report, output: str, tables: list[ReportTable], *, base_url: str = ""
+) -> bytes:
+    """The report as a file in `output` (pdf, csv or xlsx): what a download answers and what a background
+    export job (casework/export_jobs/) stores, so both give the very same file. `request` supplies the
+    template's context (its user); `base_url` is where the PDF's stylesheet links are resolved (only the
+    path matters to the fetcher), by default the request's own address. PdfUnavailable without Pango."""
+    if output == "csv":
+        return to_csv(tables).encode("utf-8")
+    if output == "xlsx":
+        return to_xlsx(report, tables)
+    if output != "pdf":
+        raise ValueError(f"not a file format: {output!r}")
+    html = render_to_string(report.template, _context(request, report, output), request=request)
+    return to_pdf(html, base_url or request.build_absolute_uri("/"))
+
+
+def file_name(report: Report, output: str, table: str | None = None) -> str:
+    """The download's file name: the report's, the table's slug if one, and the format."""
+    return f"{slugify(report.filename) or 'report'}{'-' + slugify(table) if table else ''}.{output}"
 
 
 def _bad_request(message: str) -> HttpResponse:
@@ -168,7 +188,7 @@ def download_links(request: HttpRequest, report: Report) -> dict[str, Any]:
     def url(**extra: str) -> str:
         return f"{request.path}?{urlencode({**query, **extra})}"
 
-    links: dict[str, Any] = {"pdf": url(format="pdf"), "tables": {}}
+    links: dict[str, Any] = {"pdf": url(format="pdf"), "tables": {}, "prepare": _prepare(report)}
     if report.tables:
         links["csv"] = url(format="csv")
         links["xlsx"] = url(format="xlsx")
@@ -177,6 +197,17 @@ def download_links(request: HttpRequest, report: Report) -> dict[str, Any]:
             for table in report.tables
         }
     return links
+
+
+def _prepare(report: Report) -> dict[str, Any] | None:
+    """What the "Prepare PDF / XLSX" buttons post for a report that large exports prepare in the
+    background (casework/export_jobs/): {"report", "formats", "parameters"}; None for other reports."""
+    from casework.export_jobs.rendering import QUEUED_REPORTS
+
+    if report.name not in QUEUED_REPORTS:
+        return None
+    formats = ["pdf", "xlsx"] if report.tables else ["pdf"]
+    return {"report": report.name, "formats": formats, "parameters": _plain(report.parameters)}
 
 
 # --- Cells ----------------------------------------------------------------------------------------------
@@ -345,11 +376,9 @@ def _weasyprint_fetcher():
     return StaticOnlyFetcher()
 
 
-def to_pdf(html: str, request: HttpRequest) -> bytes:
+def to_pdf(html: str, base_url: str) -> bytes:
     try:
         from weasyprint import HTML
     except OSError as error:  # pango or its fonts missing on this server
         raise PdfUnavailable(str(error)) from error
-    return HTML(
-        string=html, base_url=request.build_absolute_uri("/"), url_fetcher=_weasyprint_fetcher()
-    ).write_pdf()
+    return HTML(string=html, base_url=base_url, url_fetcher=_weasyprint_fetcher()).write_pdf()

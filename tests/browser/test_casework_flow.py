@@ -1,8 +1,9 @@
 """A case from opening to closure, in a real browser, as a caseworker and her supervisor live it.
 
 Alice (caseworker) opens a case, writes a note that holds a phone number and is warned, refers the
-person to a service and moves the referral on, records two assessments and sees the chart, and asks
-for the case to be closed. Sam (her supervisor) finds the request on his dashboard and approves it.
+person to a service (on the referral's own page) and moves the referral on, records two assessments and
+sees the chart, and asks for the case to be closed. Sam (her supervisor) finds the request on his
+dashboard and approves it.
 """
 
 import datetime
@@ -108,12 +109,15 @@ def test_a_case_from_opening_to_closure(live_server, page: Page, caseworker_a, s
     expect(page.locator("section#timeline .timeline-text").first).to_contain_text("+7 701 123 45 67")
 
     # --- A referral, moved on to its next status ------------------------------------------------------
-    referrals = open_fold(page, "referrals", "Refer to a service")
-    referrals.get_by_label("Service type").select_option(label="Psychosocial support")
-    referrals.get_by_label("Referred on").fill(today.isoformat())
-    referrals.get_by_role("button", name="Save the referral").click()
+    # The referral form has a page of its own (every provider is an option): the case page links to it.
+    page.locator("section#referrals").get_by_role("link", name="Refer to a service").click()
+    expect(page.get_by_role("heading", name="Refer to a service", level=1)).to_be_visible()
+    page.get_by_label("Service type").select_option(label="Psychosocial support")
+    page.get_by_label("Referred on").fill(today.isoformat())
+    page.get_by_role("button", name="Save the referral").click()
     page.wait_for_url(f"{case_url}#referrals")
     expect(page.get_by_role("status")).to_contain_text("The referral was added.")
+    referrals = page.locator("section#referrals")
     referral = referrals.locator("li.record", has_text="Psychosocial support")
     expect(referral.locator(".status")).to_have_text("Referred")
 
@@ -132,8 +136,9 @@ def test_a_case_from_opening_to_closure(live_server, page: Page, caseworker_a, s
         (earlier, {"Psychosocial wellbeing": "2", "Housing": "3", "Livelihood": "1"}),
         (today, {"Psychosocial wellbeing": "4", "Housing": "4", "Livelihood": "2"}),
     ):
-        section = open_fold(page, "assessments", "Record an assessment")
-        form = section.locator("form.assessment-form")
+        page.locator("section#assessments").get_by_role("link", name="Record an assessment").click()
+        expect(page.get_by_role("heading", name="Record an assessment", level=1)).to_be_visible()
+        form = page.locator("form.assessment-form")
         form.get_by_label("Assessed on").fill(assessed_on.isoformat())
         for domain, value in scores.items():
             score(form, domain, value)
