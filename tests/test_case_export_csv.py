@@ -218,3 +218,43 @@ def test_streams_in_chunks(client, org_a, supervisor_a, caseworker_a, monkeypatc
     chunks = list(client.get(EXPORT).streaming_content)
     assert len(chunks) == 3  # header and two rows; three rows; two rows
     assert sum(chunk.count(b"\n") for chunk in chunks) == 8
+
+
+def test_an_archived_case_shows_the_local_day_it_was_archived_and_consents_as_yes_or_no(
+    client, org_a, supervisor_a, caseworker_a, settings
+):
+    settings.TIME_ZONE = "Asia/Almaty"  # UTC+5: 21:30 UTC is the next day there
+    CaseFactory(
+        organisation=org_a,
+        assigned_to=caseworker_a,
+        status="archived",
+        opened_on=datetime.date(2020, 1, 6),
+        closed_on=datetime.date(2024, 3, 1),
+        closure_reason="reintegrated",
+        archived_at=datetime.datetime(2024, 3, 10, 21, 30, tzinfo=datetime.UTC),
+        consent_data_sharing=False,
+        consent_data_sharing_on=None,
+    )
+    _response, rows = download(client, supervisor_a)
+    assert rows[0]["archived_on"] == "2024-03-11"
+    assert rows[0]["consent_data_sharing"] == "no" and rows[0]["consent_services"] == "yes"
+
+
+def test_postgresql_copy_rows_give_the_same_file_as_the_orm(cases, org_a, supervisor_a, caseworker_a):
+    """On PostgreSQL the rows come from COPY as text; the file must be the one the ORM's typed rows give."""
+    CaseFactory(
+        organisation=org_a,
+        status="archived",
+        closed_on=datetime.date(2024, 3, 1),
+        closure_reason="reintegrated",
+        archived_at=datetime.datetime(2024, 3, 10, 21, 30, tzinfo=datetime.UTC),
+        drivers=[Driver.SOCIO_ECONOMIC, Driver.FAMILY_TIES],
+        consent_data_sharing=False,
+        consent_data_sharing_on=None,
+    )
+    for user in (supervisor_a, caseworker_a):
+        queryset = case_export_csv.export_queryset(user)
+        from_export = list(case_export_csv.csv_lines(case_export_csv.export_rows(queryset)))
+        from_orm = list(case_export_csv.csv_lines(queryset.iterator()))
+        assert from_export == from_orm
+        assert len(from_export) == queryset.count() + 1
