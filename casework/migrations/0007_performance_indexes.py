@@ -39,4 +39,8 @@ class Migration(migrations.Migration):
             model_name='case',
             index=models.Index(condition=models.Q(('assigned_to__isnull', True)), fields=['organisation', 'opened_on'], name='case_unassigned_idx'),
         ),
+        migrations.AddIndex(
+            model_name='assessment',
+            index=models.Index(fields=['assessed_on'], name='assessment_date_idx'),
+        ),
     ]

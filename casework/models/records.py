@@ -93,7 +93,12 @@ class Assessment(models.Model):
 
     class Meta:
         ordering = ["-assessed_on"]
-        indexes = [models.Index(fields=["case", "assessed_on"], name="assessment_case_date_idx")]
+        indexes = [
+            models.Index(fields=["case", "assessed_on"], name="assessment_case_date_idx"),
+            # The dashboard's "assessments overdue": the few assessments since the cutoff, without
+            # reading every assessment of every case.
+            models.Index(fields=["assessed_on"], name="assessment_date_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"Assessment on {self.assessed_on}"
